@@ -1,0 +1,33 @@
+import { GrpcModule } from "@meshstream/grpc";
+import { descriptorSetPath } from "@meshstream/proto";
+import { Module, type DynamicModule } from "@nestjs/common";
+import { CatalogModule } from "./catalog/catalog.module";
+import type { PlatformConfig } from "./config/config";
+import { ConfigModule, PLATFORM_CONFIG } from "./config/config.module";
+import { IngestModule } from "./ingest/ingest.module";
+import { SubscribeModule } from "./subscribe/subscribe.module";
+
+@Module({})
+export class AppModule {
+  static forConfig(config: PlatformConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        GrpcModule.forRootAsync({
+          inject: [PLATFORM_CONFIG],
+          useFactory: (c: PlatformConfig) => ({
+            host: c.listen.host,
+            port: c.listen.port,
+            maxMessageBytes: c.maxMessageBytes,
+            shutdownGraceMs: c.shutdownGraceMs,
+            descriptorSetPath,
+          }),
+        }),
+        IngestModule,
+        CatalogModule,
+        SubscribeModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,138 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import {
+  descriptorSetPath,
+  IngestService,
+  PublishRequestSchema,
+  PublishResponseSchema,
+  PublishStreamRequestSchema,
+  PublishStreamResponseSchema,
+  type PublishStreamRequest,
+} from "@meshstream/proto";
+import { GrpcServer } from "./grpc-server";
+import { CallError } from "./status";
+
+const publishPath = "/meshstream.v1.IngestService/Publish";
+const streamPath = "/meshstream.v1.IngestService/PublishStream";
+const batchPath = "/meshstream.v1.IngestService/PublishBatch";
+
+function unary(client: grpc.Client, path: string, bytes: Buffer): Promise<{ err: grpc.ServiceError | null; res?: Buffer }> {
+  return new Promise((resolve) =>
+    client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, bytes, (err, res) => resolve({ err, res })),
+  );
+}
+
+const publishBytes = (id: string) => Buffer.from(toBinary(PublishRequestSchema, create(PublishRequestSchema, { event: { id, type: "t" } })));
+
+describe("GrpcServer over a real socket", () => {
+  let server: GrpcServer;
+  let client: grpc.Client;
+
+  beforeAll(async () => {
+    server = new GrpcServer({ host: "127.0.0.1", port: 0, maxMessageBytes: 64 * 1024, shutdownGraceMs: 2000, descriptorSetPath });
+    server.register(IngestService, {
+      async publish(req) {
+        if (req.event?.id === "bad") throw new CallError("invalid_argument", "bad id", [{ field: "id", description: "not allowed" }]);
+        if (req.event?.id === "crash") throw new Error("secret internals");
+        return { receipt: { id: req.event?.id ?? "", position: "p1" } };
+      },
+      async *publishStream(requests: AsyncIterable<PublishStreamRequest>) {
+        let sequence = 0n;
+        for await (const r of requests) yield { sequence: sequence++, result: { result: { case: "receipt", value: { id: r.event?.id ?? "" } } } };
+      },
+    });
+    await server.listen();
+    server.markServing();
+    client = new grpc.Client(server.address, grpc.credentials.createInsecure());
+  });
+
+  afterAll(async () => {
+    client.close();
+    await server.shutdown();
+  });
+
+  it("decodes and encodes with protobuf-es", async () => {
+    const { err, res } = await unary(client, publishPath, publishBytes("e-1"));
+    expect(err).toBeNull();
+    expect(fromBinary(PublishResponseSchema, res!).receipt).toMatchObject({ id: "e-1", position: "p1" });
+  });
+
+  it("answers UNIMPLEMENTED, naming the method, for what is not built", async () => {
+    const { err } = await unary(client, batchPath, Buffer.alloc(0));
+    expect(err?.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(err?.details).toBe("meshstream.v1.IngestService/PublishBatch is not implemented yet");
+  });
+
+  it("maps domain errors and hides unexpected ones", async () => {
+    const bad = await unary(client, publishPath, publishBytes("bad"));
+    expect(bad.err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(bad.err?.metadata.get("grpc-status-details-bin")).toHaveLength(1);
+    const crash = await unary(client, publishPath, publishBytes("crash"));
+    expect(crash.err?.code).toBe(grpc.status.INTERNAL);
+    expect(crash.err?.details).not.toContain("secret");
+  });
+
+  it("answers a malformed payload with INVALID_ARGUMENT and keeps serving", async () => {
+    // Field 1, wire type 2 (length-delimited) claiming 100 bytes that never come.
+    const { err } = await unary(client, publishPath, Buffer.from([0x0a, 0x64, 0x01]));
+    expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err?.details).toMatch(/^malformed meshstream\.v1\.PublishRequest: /);
+    expect((await unary(client, publishPath, publishBytes("after"))).err).toBeNull();
+  });
+
+  it("refuses a request over the size limit with RESOURCE_EXHAUSTED and keeps serving", async () => {
+    const big = Buffer.from(toBinary(PublishRequestSchema, create(PublishRequestSchema, { event: { id: "x".repeat(70 * 1024) } })));
+    const { err } = await unary(client, publishPath, big);
+    expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect((await unary(client, publishPath, publishBytes("after"))).err).toBeNull();
+  });
+
+  it("streams bidi responses in order", async () => {
+    const call = client.makeBidiStreamRequest(
+      streamPath,
+      (m: PublishStreamRequest) => Buffer.from(toBinary(PublishStreamRequestSchema, m)),
+      (b: Buffer) => fromBinary(PublishStreamResponseSchema, b),
+    );
+    const ids = Array.from({ length: 50 }, (_, i) => `s-${i}`);
+    for (const id of ids) call.write(create(PublishStreamRequestSchema, { event: { id } }));
+    call.end();
+    const got: string[] = [];
+    for await (const r of call) got.push((r as { result: { result: { value: { id: string } } } }).result.result.value.id);
+    expect(got).toEqual(ids);
+  });
+});
+
+describe("GrpcServer shutdown", () => {
+  it("ends open streams with UNAVAILABLE, lets unary calls finish, then stops", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const server = new GrpcServer({ host: "127.0.0.1", port: 0, maxMessageBytes: 1024 * 1024, shutdownGraceMs: 5000, descriptorSetPath });
+    server.register(IngestService, {
+      async publish() {
+        await held;
+        return { receipt: { id: "late" } };
+      },
+      async *publishStream(_requests, ctx) {
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      },
+    });
+    await server.listen();
+    server.markServing();
+    const client = new grpc.Client(server.address, grpc.credentials.createInsecure());
+    const stream = client.makeBidiStreamRequest(streamPath, (b: Buffer) => b, (b: Buffer) => b);
+    const streamStatus = new Promise<grpc.StatusObject>((resolve) => stream.on("status", resolve));
+    stream.on("error", () => undefined);
+    const inFlight = unary(client, publishPath, publishBytes("x"));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.openStreams).toBe(1);
+
+    const stopped = server.shutdown();
+    expect((await streamStatus).code).toBe(grpc.status.UNAVAILABLE);
+    release();
+    const { err, res } = await inFlight;
+    expect(err).toBeNull();
+    expect(fromBinary(PublishResponseSchema, res!).receipt?.id).toBe("late");
+    await stopped;
+    client.close();
+  });
+});

@@ -1,0 +1,143 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
+import { MalformedMessage } from "./codec";
+import type { CallContext } from "./service-impl";
+import { CallError, isDomainError, toStatusObject } from "./status";
+
+/** Streaming calls in flight, so that shutdown can end those that would never end by themselves. */
+export class ActiveCalls {
+  private readonly calls = new Set<AbortController>();
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  track(controller: AbortController): () => void {
+    this.calls.add(controller);
+    return () => this.calls.delete(controller);
+  }
+
+  abortAll(reason: CallError): void {
+    for (const c of this.calls) c.abort(reason);
+  }
+}
+
+export type InternalErrorSink = (method: string, err: unknown) => void;
+
+// Handlers are typed loosely here: the impl's types were checked at register().
+export type AnyImpl = (input: unknown, ctx: CallContext) => unknown;
+type ServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>;
+
+function malformed(m: MalformedMessage): CallError {
+  return new CallError("invalid_argument", `malformed ${m.typeName}: ${m.reason}`);
+}
+
+function openContext(call: ServerCall, method: string, streams?: ActiveCalls) {
+  const controller = new AbortController();
+  (call as NodeJS.EventEmitter).on("cancelled", () => controller.abort(new CallError("cancelled", "cancelled by the client")));
+  const release = streams ? streams.track(controller) : () => true;
+  const ctx: CallContext = { method, signal: controller.signal, metadata: call.metadata, peer: call.getPeer() };
+  return { ctx, release };
+}
+
+/** Waits for 'drain' so a slow reader slows the producer instead of filling memory. */
+function drained(call: grpc.ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off("drain", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    call.once("drain", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+async function* checkedRequests(call: NodeJS.ReadableStream & { iterator(o: { destroyOnReturn: boolean }): AsyncIterable<unknown> }): AsyncIterable<unknown> {
+  // The default iterator destroys the whole duplex when the requests end,
+  // which would lose the responses and the status still to be written.
+  for await (const m of call.iterator({ destroyOnReturn: false })) {
+    if (m instanceof MalformedMessage) throw malformed(m);
+    yield m;
+  }
+}
+
+async function writeAll(
+  call: grpc.ServerWritableStream<unknown, unknown>,
+  responses: AsyncIterable<unknown>,
+  signal: AbortSignal,
+): Promise<void> {
+  for await (const response of responses) {
+    if (signal.aborted) break;
+    if (!call.write(response)) await drained(call, signal);
+  }
+}
+
+/**
+ * Adapts one method implementation to grpc-js: decoding errors, cancellation,
+ * backpressure and the mapping of thrown errors to statuses live here, once.
+ */
+export function toGrpcHandler(
+  desc: DescMethod,
+  method: string,
+  impl: AnyImpl | undefined,
+  streams: ActiveCalls,
+  onInternal: InternalErrorSink,
+): grpc.UntypedHandleCall {
+  const fail = (err: unknown) => {
+    if (!isDomainError(err)) onInternal(method, err);
+    return toStatusObject(err);
+  };
+  if (!impl) {
+    const unimplemented = new CallError("unimplemented", `${method} is not implemented yet`);
+    return desc.methodKind === "unary" || desc.methodKind === "client_streaming"
+      ? (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(toStatusObject(unimplemented))
+      : (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit("error", toStatusObject(unimplemented));
+  }
+  switch (desc.methodKind) {
+    case "unary":
+      return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        if (call.request instanceof MalformedMessage) return callback(fail(malformed(call.request)));
+        const { ctx, release } = openContext(call, method);
+        Promise.resolve()
+          .then(() => impl(call.request, ctx))
+          .then(
+            (response) => callback(null, response),
+            (err: unknown) => callback(fail(err)),
+          )
+          .finally(release);
+      };
+    case "client_streaming":
+      return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const { ctx, release } = openContext(call, method);
+        Promise.resolve()
+          .then(() => impl(checkedRequests(call as never), ctx))
+          .then(
+            (response) => callback(null, response),
+            (err: unknown) => callback(fail(err)),
+          )
+          .finally(release);
+      };
+    case "server_streaming":
+    case "bidi_streaming":
+      return (call: grpc.ServerWritableStream<unknown, unknown> & Partial<AsyncIterable<unknown>>) => {
+        const input = desc.methodKind === "bidi_streaming" ? checkedRequests(call as never) : call.request;
+        if (input instanceof MalformedMessage) return call.emit("error", fail(malformed(input)));
+        const { ctx, release } = openContext(call, method, streams);
+        Promise.resolve()
+          .then(() => writeAll(call, impl(input, ctx) as AsyncIterable<unknown>, ctx.signal))
+          .then(
+            () => {
+              const reason: unknown = ctx.signal.reason;
+              // A server shutdown ends the stream with its reason; a client that went away hears nothing.
+              if (ctx.signal.aborted && !call.cancelled) call.emit("error", fail(reason));
+              else if (!call.cancelled) call.end();
+            },
+            (err: unknown) => {
+              if (!call.cancelled) call.emit("error", fail(ctx.signal.aborted ? ctx.signal.reason : err));
+            },
+          )
+          .finally(release);
+      };
+  }
+}

@@ -1,0 +1,35 @@
+import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import type { Metadata } from "@grpc/grpc-js";
+
+/** What a handler knows of its call, free of grpc-js types but for metadata. */
+export interface CallContext {
+  /** Fully qualified method, e.g. "meshstream.v1.IngestService/Publish". */
+  readonly method: string;
+  /** Aborted when the client cancels, the deadline passes or the server shuts down. */
+  readonly signal: AbortSignal;
+  readonly metadata: Metadata;
+  readonly peer: string;
+}
+
+type In<M> = M extends { input: infer I extends DescMessage } ? MessageShape<I> : never;
+type Out<M> = M extends { output: infer O extends DescMessage } ? MessageInitShape<O> : never;
+
+/** The shape of one method's implementation, by kind, as in connect-es. */
+export type MethodImpl<M> = M extends { methodKind: "unary" }
+  ? (request: In<M>, ctx: CallContext) => Promise<Out<M>>
+  : M extends { methodKind: "server_streaming" }
+    ? (request: In<M>, ctx: CallContext) => AsyncIterable<Out<M>>
+    : M extends { methodKind: "client_streaming" }
+      ? (requests: AsyncIterable<In<M>>, ctx: CallContext) => Promise<Out<M>>
+      : M extends { methodKind: "bidi_streaming" }
+        ? (requests: AsyncIterable<In<M>>, ctx: CallContext) => AsyncIterable<Out<M>>
+        : never;
+
+/**
+ * An implementation of a generated service. Methods left out answer
+ * UNIMPLEMENTED, so a service can be served before all of it is built.
+ */
+export type ServiceImpl<S extends GenService<GenServiceMethods>> = {
+  [K in keyof S["method"]]?: MethodImpl<S["method"][K]>;
+};

@@ -1,0 +1,85 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import { Metadata, status as Code, type StatusObject } from "@grpc/grpc-js";
+import { BadRequestSchema, StatusSchema } from "@meshstream/proto";
+
+/**
+ * The codes a domain error may carry. Domain libraries declare them as plain
+ * strings (`readonly code = "not_found"`) so they need not know gRPC exists.
+ */
+export const domainCodes = {
+  invalid_argument: Code.INVALID_ARGUMENT,
+  not_found: Code.NOT_FOUND,
+  already_exists: Code.ALREADY_EXISTS,
+  failed_precondition: Code.FAILED_PRECONDITION,
+  out_of_range: Code.OUT_OF_RANGE,
+  resource_exhausted: Code.RESOURCE_EXHAUSTED,
+  unavailable: Code.UNAVAILABLE,
+  deadline_exceeded: Code.DEADLINE_EXCEEDED,
+  cancelled: Code.CANCELLED,
+  unimplemented: Code.UNIMPLEMENTED,
+  internal: Code.INTERNAL,
+} as const;
+
+export type DomainCode = keyof typeof domainCodes;
+
+export interface FieldViolation {
+  readonly field: string;
+  readonly description: string;
+}
+
+/** What any error thrown by domain code may look like to be answered precisely. */
+export interface DomainError {
+  readonly code: DomainCode;
+  readonly message: string;
+  readonly violations?: readonly FieldViolation[];
+}
+
+export function isDomainError(err: unknown): err is DomainError {
+  return (
+    typeof err === "object" &&
+    err !== null &&
+    typeof (err as { code?: unknown }).code === "string" &&
+    Object.hasOwn(domainCodes, (err as { code: string }).code) &&
+    typeof (err as { message?: unknown }).message === "string"
+  );
+}
+
+/** An error raised by the transport itself, with a code chosen there. */
+export class CallError extends Error implements DomainError {
+  constructor(
+    readonly code: DomainCode,
+    message: string,
+    readonly violations?: readonly FieldViolation[],
+  ) {
+    super(message);
+    this.name = "CallError";
+  }
+}
+
+const detailsKey = "grpc-status-details-bin";
+
+/**
+ * Builds the google.rpc.Status of an error: the code, the message and, for
+ * field violations, a google.rpc.BadRequest detail.
+ */
+export function toRpcStatus(err: DomainError) {
+  const details = err.violations?.length
+    ? [anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: err.violations.map((v) => ({ ...v })) }))]
+    : [];
+  return create(StatusSchema, { code: domainCodes[err.code], message: err.message, details });
+}
+
+/**
+ * Maps anything thrown by a handler to the status sent to the client.
+ * Unknown errors become INTERNAL without their text: it may hold internals.
+ */
+export function toStatusObject(err: unknown): StatusObject {
+  const metadata = new Metadata();
+  if (!isDomainError(err)) {
+    return { code: Code.INTERNAL, details: "internal error", metadata };
+  }
+  const rpcStatus = toRpcStatus(err);
+  metadata.set(detailsKey, Buffer.from(toBinary(StatusSchema, rpcStatus)));
+  return { code: rpcStatus.code, details: rpcStatus.message, metadata };
+}

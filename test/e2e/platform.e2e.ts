@@ -1,0 +1,92 @@
+import { join } from "node:path";
+import { run } from "../harness/run";
+import { repoRoot, startPlatform, type RunningPlatform } from "../harness/platform";
+import { toolPath } from "../harness/tool-paths";
+
+describe("the platform, as `npm start` runs it", () => {
+  let platform: RunningPlatform;
+  const grpcurl = (...args: string[]) => run(toolPath("GRPCURL"), ["-plaintext", ...args], { timeoutMs: 20_000 });
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+  });
+
+  afterAll(async () => {
+    await platform?.stop("SIGKILL");
+  });
+
+  it("serves on loopback within 10 s", () => {
+    expect(platform.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(platform.startedInMs).toBeLessThan(10_000);
+  });
+
+  it("lists the three services, health and reflection to grpcurl", async () => {
+    const r = await grpcurl(platform.address, "list");
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split("\n").sort()).toEqual([
+      "grpc.health.v1.Health",
+      "grpc.reflection.v1.ServerReflection",
+      "meshstream.v1.CatalogService",
+      "meshstream.v1.IngestService",
+      "meshstream.v1.SubscribeService",
+    ]);
+  });
+
+  it("describes IngestService with its methods and comments", async () => {
+    const r = await grpcurl(platform.address, "describe", "meshstream.v1.IngestService");
+    expect(r.code).toBe(0);
+    for (const m of ["Publish", "PublishBatch", "PublishStream"]) expect(r.stdout).toContain(`rpc ${m} (`);
+    expect(r.stdout).toContain("// Publish validates and stores one event.");
+  });
+
+  it("answers the health check SERVING, overall and per service", async () => {
+    const overall = await grpcurl(platform.address, "grpc.health.v1.Health/Check");
+    expect(JSON.parse(overall.stdout)).toEqual({ status: "SERVING" });
+    const ingest = await grpcurl("-d", '{"service":"meshstream.v1.IngestService"}', platform.address, "grpc.health.v1.Health/Check");
+    expect(JSON.parse(ingest.stdout)).toEqual({ status: "SERVING" });
+    const unknown = await grpcurl("-d", '{"service":"nope.Service"}', platform.address, "grpc.health.v1.Health/Check");
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("NotFound");
+  });
+
+  it("answers the health check to a Python grpcio client", async () => {
+    const r = await run(toolPath("PYTHON"), [join(repoRoot, "test/harness/python/health_check.py"), platform.address, "meshstream.v1.CatalogService"], {
+      timeoutMs: 30_000,
+    });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("SERVING");
+  });
+
+  it("logs one JSON line per call with method, status code and duration", async () => {
+    await grpcurl(platform.address, "grpc.health.v1.Health/Check");
+    const calls = platform.logs
+      .map((l) => JSON.parse(l) as { message: { msg?: string; method?: string; code?: string; durationMs?: number } })
+      .filter((l) => l.message.msg === "call" && l.message.method === "/grpc.health.v1.Health/Check");
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.at(-1)!.message).toMatchObject({ code: "OK", durationMs: expect.any(Number) });
+  });
+});
+
+describe("platform lifecycle", () => {
+  it("exits 0 on SIGTERM", async () => {
+    const platform = await startPlatform();
+    expect(await platform.stop("SIGTERM")).toBe(0);
+    expect(platform.logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+  });
+
+  it("exits 0 on SIGINT", async () => {
+    const platform = await startPlatform();
+    expect(await platform.stop("SIGINT")).toBe(0);
+  });
+
+  it("refuses to start on a bad setting, naming the variable and what is allowed", async () => {
+    const r = await run(process.execPath, ["-r", "@swc-node/register", "apps/platform/src/main.ts"], {
+      cwd: repoRoot,
+      env: { ...process.env, MESHSTREAM_CHANNEL: "carrier-pigeon" },
+      timeoutMs: 20_000,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('MESHSTREAM_CHANNEL="carrier-pigeon"');
+    expect(r.stderr).toMatch(/"embedded".*"kafka"/);
+  });
+});

@@ -1,0 +1,11 @@
+import { ensureGrpcurl, ensurePython } from "./tools";
+
+/**
+ * Fetches the real tools the e2e suites drive, once per run, before any test
+ * starts; a tool that cannot be had fails the run with the reason.
+ */
+export default async function globalSetup(): Promise<void> {
+  const [grpcurl, python] = await Promise.all([ensureGrpcurl(), ensurePython()]);
+  process.env.MESHSTREAM_TEST_GRPCURL = grpcurl;
+  process.env.MESHSTREAM_TEST_PYTHON = python;
+}

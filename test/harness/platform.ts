@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const repoRoot = join(__dirname, "..", "..");
+
+export interface RunningPlatform {
+  readonly address: string;
+  readonly process: ChildProcess;
+  /** Every line the platform logged so far. */
+  readonly logs: string[];
+  readonly startedInMs: number;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts the platform exactly as `npm start` does, on a free loopback port
+ * with its own data folder, and resolves once it logs that it is serving.
+ */
+export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningPlatform> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ["-r", "@swc-node/register", "apps/platform/src/main.ts"], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      MESHSTREAM_LISTEN: "127.0.0.1:0",
+      MESHSTREAM_DATA_DIR: mkdtempSync(join(tmpdir(), "meshstream-data-")),
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode === null) child.kill(signal);
+    return exited;
+  };
+  return new Promise((resolve, reject) => {
+    let address = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`platform did not serve within ${timeoutMs} ms:\n${logs.join("\n")}`));
+    }, timeoutMs);
+    const onLine = (line: string) => {
+      logs.push(line);
+      const message = tryParse(line)?.message;
+      if (message?.msg === "listening") address = String(message.address);
+      if (message?.msg === "serving") {
+        clearTimeout(timer);
+        resolve({ address, process: child, logs, startedInMs: Date.now() - started, stop });
+      }
+    };
+    lines(child.stdout!, onLine);
+    lines(child.stderr!, onLine);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`platform exited with ${code} before serving:\n${logs.join("\n")}`));
+    });
+  });
+}
+
+function tryParse(line: string): { message?: Record<string, unknown> } | undefined {
+  try {
+    return JSON.parse(line) as { message?: Record<string, unknown> };
+  } catch {
+    return undefined;
+  }
+}
+
+function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let rest = "";
+  stream.on("data", (chunk: Buffer) => {
+    const parts = (rest + chunk.toString()).split("\n");
+    rest = parts.pop() ?? "";
+    parts.filter(Boolean).forEach(onLine);
+  });
+}

@@ -1,0 +1,41 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cacheDir } from "./cache";
+import { runOk } from "./run";
+
+export const GRPCURL_VERSION = "v1.9.4";
+
+/** The grpcurl binary, installed with `go install` into the cache when absent. */
+export async function ensureGrpcurl(): Promise<string> {
+  const bin = cacheDir("tools", `grpcurl-${GRPCURL_VERSION}`);
+  const path = join(bin, "grpcurl");
+  if (existsSync(path)) return path;
+  try {
+    await runOk("go", ["install", `github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}`], {
+      env: { ...process.env, GOBIN: bin, CGO_ENABLED: "0" },
+      timeoutMs: 15 * 60_000,
+    });
+  } catch (err) {
+    throw new Error(`the e2e tests need grpcurl and could not install it with 'go install' (is Go on PATH and the module proxy reachable?): ${String(err)}`);
+  }
+  return path;
+}
+
+/** A Python with grpcio, in a venv under the cache, made when absent. */
+export async function ensurePython(): Promise<string> {
+  const venv = cacheDir("tools", "python-venv");
+  const python = join(venv, "bin", "python");
+  const requirements = join(__dirname, "python", "requirements.txt");
+  // Re-install when the pinned requirements change.
+  const stamp = join(venv, `.installed-${createHash("sha256").update(readFileSync(requirements)).digest("hex").slice(0, 12)}`);
+  if (existsSync(stamp)) return python;
+  try {
+    await runOk("python3", ["-m", "venv", venv]);
+    await runOk(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements], { timeoutMs: 10 * 60_000 });
+    await runOk("touch", [stamp]);
+  } catch (err) {
+    throw new Error(`the e2e tests need Python 3 with grpcio and could not set up ${venv}: ${String(err)}`);
+  }
+  return python;
+}
