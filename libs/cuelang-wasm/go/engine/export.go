@@ -1,0 +1,37 @@
+package engine
+
+import (
+	"cuelang.org/go/encoding/jsonschema"
+	"cuelang.org/go/encoding/openapi"
+)
+
+// OpenAPI exports the definitions of a schema as an OpenAPI 3 document, as
+// `cue export --out=openapi` does.
+func (e *Engine) OpenAPI(handle uint32) ([]byte, error) {
+	s, ok := e.schemas[handle]
+	if !ok {
+		return nil, fail(KindNotFound, "no schema with handle %d", handle)
+	}
+	b, err := openapi.Gen(s.value, nil)
+	if err != nil {
+		return nil, &Error{Kind: KindExport, Message: message1(err)}
+	}
+	return b, nil
+}
+
+// JSONSchema exports one definition as a JSON Schema (draft 2020-12).
+func (e *Engine) JSONSchema(handle uint32, name string) ([]byte, error) {
+	def, _, err := e.definition(handle, name)
+	if err != nil {
+		return nil, err
+	}
+	expr, gerr := jsonschema.Generate(def, nil)
+	if gerr != nil {
+		return nil, &Error{Kind: KindExport, Message: message1(gerr)}
+	}
+	v := e.ctx.BuildExpr(expr)
+	if err := v.Err(); err != nil {
+		return nil, &Error{Kind: KindExport, Message: message1(err)}
+	}
+	return v.MarshalJSON()
+}

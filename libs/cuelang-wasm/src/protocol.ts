@@ -1,0 +1,42 @@
+import type { EngineReply } from "./types";
+
+/** A schema a worker may not have compiled yet; sent along with the first request that needs it. */
+export interface SchemaSource {
+  readonly id: number;
+  readonly filename: string;
+  readonly source: string;
+}
+
+export interface DefinitionRef {
+  readonly schema: number;
+  readonly definition: string;
+}
+
+export type WorkerOp =
+  | { readonly op: "compile"; readonly schema: SchemaSource }
+  | { readonly op: "validate"; readonly ref: DefinitionRef; readonly document: Uint8Array }
+  | { readonly op: "openapi"; readonly schema: number }
+  | { readonly op: "jsonschema"; readonly ref: DefinitionRef }
+  | { readonly op: "subsumes"; readonly general: DefinitionRef; readonly specific: DefinitionRef }
+  | { readonly op: "release"; readonly schema: number }
+  | { readonly op: "stats" };
+
+export interface WorkerRequest {
+  readonly id: number;
+  /** Schemas to compile first, because this worker has not seen them. */
+  readonly install: readonly SchemaSource[];
+  readonly call: WorkerOp;
+}
+
+export interface WorkerResponse {
+  readonly id: number;
+  /** Undefined for a valid document. */
+  readonly reply?: EngineReply<unknown>;
+  /** Set when the engine trapped: the worker exits after answering. */
+  readonly fatal?: string;
+}
+
+export interface WorkerInit {
+  readonly recycleAfter: number;
+  readonly maxDepth: number;
+}

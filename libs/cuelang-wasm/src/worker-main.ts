@@ -1,0 +1,63 @@
+import { parentPort, workerData } from "node:worker_threads";
+import type { DefinitionRef, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol";
+import type { EngineReply } from "./types";
+import { engineModule } from "./wasm-module";
+import { WasmInstance } from "./wasm-instance";
+
+// One engine per worker thread; requests are handled one at a time, in order.
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const engine = await WasmInstance.create(await engineModule(), workerData as WorkerInit);
+  const handles = new Map<number, number>();
+  const handle = (id: number) => handles.get(id) ?? 0;
+  const ref = (r: DefinitionRef) => ({ handle: handle(r.schema), definition: r.definition });
+
+  const handleRequest = (req: WorkerRequest): EngineReply<unknown> | undefined => {
+    for (const s of req.install) {
+      if (handles.has(s.id)) continue;
+      const compiled = engine.compile(s.filename, s.source);
+      if (!compiled.ok) return compiled;
+      handles.set(s.id, compiled.ok.handle);
+    }
+    const call = req.call;
+    switch (call.op) {
+      case "compile": {
+        const compiled = engine.compile(call.schema.filename, call.schema.source);
+        if (compiled.ok) handles.set(call.schema.id, compiled.ok.handle);
+        return compiled;
+      }
+      case "validate":
+        return engine.validate(handle(call.ref.schema), call.ref.definition, call.document);
+      case "openapi":
+        return engine.openApi(handle(call.schema));
+      case "jsonschema":
+        return engine.jsonSchema(handle(call.ref.schema), call.ref.definition);
+      case "subsumes":
+        return engine.subsumes(ref(call.general), ref(call.specific));
+      case "release":
+        if (handles.has(call.schema)) engine.release(handle(call.schema));
+        handles.delete(call.schema);
+        return {};
+      case "stats":
+        return { ok: { memoryBytes: engine.memoryBytes, schemas: handles.size } };
+    }
+  };
+
+  port.on("message", (req: WorkerRequest) => {
+    let response: WorkerResponse;
+    try {
+      response = { id: req.id, reply: handleRequest(req) };
+    } catch (err) {
+      // A trap (stack overflow, out of memory) leaves the instance unusable.
+      port.postMessage({ id: req.id, fatal: String(err) } satisfies WorkerResponse);
+      process.exit(1);
+    }
+    port.postMessage(response);
+  });
+  port.postMessage({ id: 0 } satisfies WorkerResponse);
+}
+
+main().catch((err: unknown) => {
+  parentPort!.postMessage({ id: 0, fatal: `engine failed to start: ${String(err)}` } satisfies WorkerResponse);
+  process.exit(1);
+});
