@@ -23,6 +23,8 @@ export function run(cmd: string, args: readonly string[], options: SpawnOptions 
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A command that exits without reading its input is not an error of ours.
+    child.stdin!.on("error", () => undefined);
     child.stdin!.end(options.input ?? "");
   });
 }

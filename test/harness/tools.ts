@@ -5,22 +5,29 @@ import { cacheDir } from "./cache";
 import { runOk } from "./run";
 
 export const GRPCURL_VERSION = "v1.9.4";
+/** The same CUE version the engine is built with (libs/cuelang-wasm/go/go.mod). */
+export const CUE_VERSION = "v0.17.1";
 
-/** The grpcurl binary, installed with `go install` into the cache when absent. */
-export async function ensureGrpcurl(): Promise<string> {
-  const bin = cacheDir("tools", `grpcurl-${GRPCURL_VERSION}`);
-  const path = join(bin, "grpcurl");
+/** A Go command-line tool, installed with `go install` into the cache when absent. */
+async function goTool(name: string, pkg: string, version: string, why: string): Promise<string> {
+  const bin = cacheDir("tools", `${name}-${version}`);
+  const path = join(bin, name);
   if (existsSync(path)) return path;
   try {
-    await runOk("go", ["install", `github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}`], {
+    await runOk("go", ["install", `${pkg}@${version}`], {
       env: { ...process.env, GOBIN: bin, CGO_ENABLED: "0" },
       timeoutMs: 15 * 60_000,
     });
   } catch (err) {
-    throw new Error(`the e2e tests need grpcurl and could not install it with 'go install' (is Go on PATH and the module proxy reachable?): ${String(err)}`);
+    throw new Error(`${why} and could not install ${name} with 'go install' (is Go on PATH and the module proxy reachable?): ${String(err)}`);
   }
   return path;
 }
+
+export const ensureGrpcurl = () =>
+  goTool("grpcurl", "github.com/fullstorydev/grpcurl/cmd/grpcurl", GRPCURL_VERSION, "the e2e tests need grpcurl");
+
+export const ensureCue = () => goTool("cue", "cuelang.org/go/cmd/cue", CUE_VERSION, "the CUE fidelity tests need the cue CLI");
 
 /** A Python with grpcio, in a venv under the cache, made when absent. */
 export async function ensurePython(): Promise<string> {

@@ -153,7 +153,8 @@ func (e *Engine) Validate(handle uint32, name string, doc []byte) ([]Violation, 
 	}
 	e.uses++
 	defer e.maybeRecycle()
-	unified := def.Unify(e.ctx.BuildExpr(expr))
+	// Data first, as `cue vet` unifies it: CUE names conflicting values in that order.
+	unified := e.ctx.BuildExpr(expr).Unify(def)
 	if verr := unified.Validate(cue.Concrete(true)); verr != nil {
 		return violations(verr, pathStrings(cue.ParsePath(name))), nil
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 
 	"cuelang.org/go/cue/errors"
@@ -8,7 +9,7 @@ import (
 
 // Violation is one CUE error, structured so that callers need not parse text.
 type Violation struct {
-	// Path inside the validated value, without the definition it was unified with.
+	// Path inside the validated document.
 	Path []string `json:"path"`
 	// CUE's own message, with its path prefix: "#Identity.Age: invalid value 140 (out of bound <130)".
 	Message string `json:"message"`
@@ -17,16 +18,14 @@ type Violation struct {
 	Column  int    `json:"column,omitempty"`
 }
 
-// violations flattens a CUE error; strip is the path of the value that was
-// validated (e.g. ["#Identity"]), removed from each error path.
-func violations(err error, strip []string) []Violation {
+// violations flattens a CUE error. Messages name the path under within, the
+// definition the document was validated against, as the seed article shows:
+// "#Identity.Age: invalid value 140 (out of bound <130)".
+func violations(err error, within []string) []Violation {
 	var out []Violation
 	for _, e := range errors.Errors(err) {
 		path := e.Path()
-		if len(path) >= len(strip) && equal(path[:len(strip)], strip) {
-			path = path[len(strip):]
-		}
-		v := Violation{Path: nonNil(path), Message: message(e)}
+		v := Violation{Path: nonNil(path), Message: message(e, append(slices.Clip(within), path...))}
 		if pos := e.Position(); pos.IsValid() {
 			v.File, v.Line, v.Column = pos.Filename(), pos.Line(), pos.Column()
 		}
@@ -36,26 +35,16 @@ func violations(err error, strip []string) []Violation {
 }
 
 // message renders an error as `cue vet` prints its first line: "path: msg".
-func message(e errors.Error) string {
-	format, args := e.Msg()
-	m := errors.NewMessagef(format, args...)
-	msg := m.Error()
-	if path := e.Path(); len(path) > 0 {
+// Error() rather than Msg(): it keeps the cause a builtin gives ("invalid time ...").
+func message(e errors.Error, path []string) string {
+	msg := e.Error()
+	if own := e.Path(); len(own) > 0 {
+		msg = strings.TrimPrefix(msg, strings.Join(own, ".")+": ")
+	}
+	if len(path) > 0 {
 		return strings.Join(path, ".") + ": " + msg
 	}
 	return msg
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func nonNil(p []string) []string {
