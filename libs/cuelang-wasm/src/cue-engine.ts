@@ -4,6 +4,7 @@ import { Worker } from "node:worker_threads";
 import { CueDocumentError, CueInternalError, CueTimeoutError, engineError, type CueEngineError } from "./errors";
 import type { DefinitionRef, SchemaSource, WorkerInit, WorkerOp, WorkerRequest, WorkerResponse } from "./protocol";
 import type { CueViolation, EngineReply } from "./types";
+import { engineModule } from "./wasm-module";
 
 export interface CueEngineOptions {
   /** Worker threads, each with its own engine; default: the number of cores. */
@@ -70,20 +71,20 @@ export class CueEngine {
   private nextSchema = 0;
   private nextRequest = 0;
   private closed = false;
-  private readonly init: WorkerInit;
+  private init!: WorkerInit;
   private readonly timeoutMs: number;
   private readonly maxDocumentBytes: number;
   /** Workers replaced after a timeout or a crash, for tests and metrics. */
   restarts = 0;
 
   private constructor(options: CueEngineOptions) {
-    this.init = { recycleAfter: options.recycleAfter ?? 20_000, maxDepth: options.maxDepth ?? 1000 };
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.maxDocumentBytes = options.maxDocumentBytes ?? 16 * 1024 * 1024;
   }
 
   static async start(options: CueEngineOptions = {}): Promise<CueEngine> {
     const engine = new CueEngine(options);
+    engine.init = { module: await engineModule(), recycleAfter: options.recycleAfter ?? 20_000, maxDepth: options.maxDepth ?? 1000 };
     const size = Math.max(1, options.workers ?? availableParallelism());
     for (let i = 0; i < size; i++) engine.workers.push(engine.spawn());
     try {

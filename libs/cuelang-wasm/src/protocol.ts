@@ -37,6 +37,8 @@ export interface WorkerResponse {
 }
 
 export interface WorkerInit {
+  /** Compiled once on the main thread and shared: V8 clones a module between threads without recompiling it. */
+  readonly module: WebAssembly.Module;
   readonly recycleAfter: number;
   readonly maxDepth: number;
 }

@@ -1,13 +1,13 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { DefinitionRef, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol";
 import type { EngineReply } from "./types";
-import { engineModule } from "./wasm-module";
 import { WasmInstance } from "./wasm-instance";
 
 // One engine per worker thread; requests are handled one at a time, in order.
 async function main(): Promise<void> {
   const port = parentPort!;
-  const engine = await WasmInstance.create(await engineModule(), workerData as WorkerInit);
+  const init = workerData as WorkerInit;
+  const engine = await WasmInstance.create(init.module, init);
   const handles = new Map<number, number>();
   const handle = (id: number) => handles.get(id) ?? 0;
   const ref = (r: DefinitionRef) => ({ handle: handle(r.schema), definition: r.definition });
