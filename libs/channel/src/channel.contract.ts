@@ -1,0 +1,196 @@
+import { randomUUID } from "node:crypto";
+import type { CloudEvent } from "@meshstream/cloudevents";
+import { ChannelClosedError } from "./errors";
+import type { Delivery, EventChannel, StartPosition } from "./event-channel";
+
+/**
+ * The behaviour every EventChannel adapter must have. Each adapter's spec
+ * calls this unchanged with a factory for fresh channels.
+ */
+export function channelContract(open: () => Promise<EventChannel>, options: { settleMs?: number } = {}): void {
+  // How long a subscription from "latest" may take to be in place (a broker needs a moment).
+  const settle = () => new Promise((r) => setTimeout(r, options.settleMs ?? 0));
+  let channel: EventChannel;
+  beforeAll(async () => {
+    channel = await open();
+  });
+  afterAll(() => channel.close());
+
+  const product = () => `contract-${randomUUID().slice(0, 8)}`;
+  const event = (type: string, n: number, extensions: Record<string, string> = {}): CloudEvent => ({
+    specversion: "1.0",
+    id: `${type}-${n}-${randomUUID()}`,
+    source: "/contract",
+    type,
+    datacontenttype: "application/json",
+    extensions,
+    data: Buffer.from(JSON.stringify({ n })),
+  });
+  const publish = (p: string, events: CloudEvent[]) => channel.publish(events.map((e) => ({ product: p, event: e })));
+  const n = (d: Delivery) => (JSON.parse(Buffer.from(d.event.data!).toString()) as { n: number }).n;
+
+  async function take(iterable: AsyncIterable<Delivery>, count: number, timeoutMs = 20_000): Promise<Delivery[]> {
+    const out: Delivery[] = [];
+    if (count === 0) return out;
+    const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref());
+    const it = iterable[Symbol.asyncIterator]();
+    try {
+      while (out.length < count) {
+        const next = await Promise.race([it.next(), timer]);
+        if (next === "timeout") throw new Error(`got ${out.length} of ${count} deliveries in ${timeoutMs} ms`);
+        if (next.done) break;
+        out.push(next.value);
+      }
+    } finally {
+      void it.return?.();
+    }
+    return out;
+  }
+
+  const subscribe = (p: string, start: StartPosition, filter: { types?: string[]; typePrefixes?: string[]; sources?: string[] } = {}) =>
+    channel.subscribe({ products: [p], ...filter }, start);
+
+  it("resolves one position per event, in order", async () => {
+    const p = product();
+    const positions = await publish(p, [event("a", 1), event("a", 2), event("a", 3)]);
+    expect(positions).toHaveLength(3);
+    expect(new Set(positions).size).toBe(3);
+  });
+
+  it("keeps the order of events per key", async () => {
+    const p = product();
+    const events = Array.from({ length: 60 }, (_, i) => event("ordered", i, { partitionkey: `k${i % 3}` }));
+    for (let i = 0; i < events.length; i += 7) await publish(p, events.slice(i, i + 7));
+    const got = await take(subscribe(p, { kind: "earliest" }), 60);
+    for (const key of ["k0", "k1", "k2"]) {
+      const ns = got.filter((d) => d.event.extensions.partitionkey === key).map(n);
+      expect(ns).toEqual([...ns].sort((a, b) => a - b));
+      expect(ns).toHaveLength(20);
+    }
+  });
+
+  it("gives every subscriber every matching event (fan-out)", async () => {
+    const p = product();
+    const subs = [0, 1, 2].map(() => take(subscribe(p, { kind: "latest" }), 10));
+    await settle();
+    await publish(p, Array.from({ length: 10 }, (_, i) => event("fan", i)));
+    for (const got of await Promise.all(subs)) expect(got.map(n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("filters by exact type, type prefix and source", async () => {
+    const p = product();
+    await publish(p, [event("shop.order.created", 1), event("shop.order.paid", 2), event("shop.refund", 3), { ...event("other", 4), source: "/elsewhere" }]);
+    const exact = await channel.fetch({ products: [p], types: ["shop.order.paid"] }, undefined, 10, 0);
+    expect(exact.deliveries.map(n)).toEqual([2]);
+    const prefix = await channel.fetch({ products: [p], typePrefixes: ["shop.order."] }, undefined, 10, 0);
+    expect(prefix.deliveries.map(n)).toEqual([1, 2]);
+    const source = await channel.fetch({ products: [p], sources: ["/elsewhere"] }, undefined, 10, 0);
+    expect(source.deliveries.map(n)).toEqual([4]);
+    const both = await take(subscribe(p, { kind: "earliest" }, { types: ["shop.refund"], typePrefixes: ["shop.order.p"] }), 2);
+    expect(both.map(n)).toEqual([2, 3]);
+  });
+
+  it("starts at latest, earliest, after a position, or at a time", async () => {
+    const p = product();
+    const before = await publish(p, [event("s", 1), event("s", 2), event("s", 3)]);
+    await new Promise((r) => setTimeout(r, 50));
+    const midTime = new Date();
+    await new Promise((r) => setTimeout(r, 50));
+    await publish(p, [event("s", 4), event("s", 5)]);
+
+    expect((await take(subscribe(p, { kind: "earliest" }), 5)).map(n)).toEqual([1, 2, 3, 4, 5]);
+    expect((await take(subscribe(p, { kind: "after", position: before[1]! }), 3)).map(n)).toEqual([3, 4, 5]);
+    expect((await take(subscribe(p, { kind: "time", time: midTime }), 2)).map(n)).toEqual([4, 5]);
+
+    const latest = take(subscribe(p, { kind: "latest" }), 1);
+    await settle();
+    await publish(p, [event("s", 6)]);
+    expect((await latest).map(n)).toEqual([6]);
+  });
+
+  it("resumes after the last position seen with no gap and no duplicate", async () => {
+    const p = product();
+    await publish(p, Array.from({ length: 30 }, (_, i) => event("r", i, { partitionkey: `k${i % 2}` })));
+    const first = await take(subscribe(p, { kind: "earliest" }), 12);
+    const rest = await take(subscribe(p, { kind: "after", position: first.at(-1)!.position }), 18);
+    const all = [...first, ...rest].map(n).sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it("pages with fetch and its cursor", async () => {
+    const p = product();
+    await publish(p, Array.from({ length: 12 }, (_, i) => event("page", i)));
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 4; page++) {
+      const r = await channel.fetch({ products: [p] }, cursor, 5, 0);
+      seen.push(...r.deliveries.map(n));
+      cursor = r.cursor;
+    }
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+
+  it("long-polls: an empty fetch waits for the next event, or for its time", async () => {
+    const p = product();
+    await publish(p, [event("poll", 0)]);
+    const { cursor } = await channel.fetch({ products: [p] }, undefined, 10, 0);
+    let t = Date.now();
+    const empty = await channel.fetch({ products: [p] }, cursor, 10, 400);
+    expect(empty.deliveries).toEqual([]);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(350);
+    t = Date.now();
+    const waiting = channel.fetch({ products: [p] }, cursor, 10, 10_000);
+    setTimeout(() => void publish(p, [event("poll", 1)]), 300);
+    const page = await waiting;
+    expect(page.deliveries.map(n)).toEqual([1]);
+    expect(Date.now() - t).toBeLessThan(8000);
+  });
+
+  it("holds a subscriber that stops reading to a bounded buffer", async () => {
+    const p = product();
+    const stalled = subscribe(p, { kind: "latest" })[Symbol.asyncIterator]();
+    const first = stalled.next();
+    await settle();
+    await publish(p, [event("slow", 0)]);
+    await first;
+    const heapBefore = process.memoryUsage().heapUsed;
+    const payload = "x".repeat(2000);
+    for (let i = 0; i < 20; i++) {
+      await publish(p, Array.from({ length: 250 }, (_, j) => ({ ...event("slow", 1 + i * 250 + j), data: Buffer.from(JSON.stringify({ n: 1 + i * 250 + j, payload })) })));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const buffered = channel.stats().bufferedRecords;
+    // 5,000 events of 2 kB were published past a reader that reads none.
+    expect(buffered).toBeLessThanOrEqual(2048);
+    const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+    expect(heapGrowth).toBeLessThan(64 * 1024 * 1024);
+    // And it still gets everything once it reads again.
+    const next = await stalled.next();
+    expect(n(next.value as Delivery)).toBe(1);
+    await stalled.return?.();
+  });
+
+  it("releases a subscription when its consumer stops", async () => {
+    const p = product();
+    const before = channel.stats().subscriptions;
+    const controller = new AbortController();
+    const iterating = (async () => {
+      for await (const _ of channel.subscribe({ products: [p] }, { kind: "latest" }, { signal: controller.signal })) {
+        // never reached
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(channel.stats().subscriptions).toBe(before + 1);
+    controller.abort();
+    await iterating;
+    expect(channel.stats().subscriptions).toBe(before);
+  });
+
+  it("refuses to publish after close, with a clear error", async () => {
+    const closing = await open();
+    await closing.close();
+    const err: unknown = await closing.publish([{ product: product(), event: event("late", 0) }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChannelClosedError);
+    expect((err as Error).message).toBe("the event channel is closed");
+  });
+}

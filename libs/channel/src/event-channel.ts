@@ -1,0 +1,69 @@
+import type { CloudEvent } from "@meshstream/cloudevents";
+
+/** An event to store, with the data product whose log (topic) holds it. */
+export interface OutgoingEvent {
+  readonly product: string;
+  readonly event: CloudEvent;
+}
+
+/** Which events a reader wants; empty lists match everything. */
+export interface ChannelFilter {
+  /** Data products to read; the caller resolves types to products through the catalog. */
+  readonly products: readonly string[];
+  readonly types?: readonly string[];
+  readonly typePrefixes?: readonly string[];
+  readonly sources?: readonly string[];
+}
+
+export type StartPosition =
+  | { readonly kind: "latest" }
+  | { readonly kind: "earliest" }
+  | { readonly kind: "after"; readonly position: string }
+  | { readonly kind: "time"; readonly time: Date };
+
+export interface Delivery {
+  readonly event: CloudEvent;
+  /** Opaque; resume after this event with `{ kind: "after", position }` or as a fetch cursor. */
+  readonly position: string;
+}
+
+export interface FetchPage {
+  readonly deliveries: readonly Delivery[];
+  /** Pass back to get the next page (unchanged when the page is empty). */
+  readonly cursor: string;
+}
+
+export interface SubscribeOptions {
+  /** Ends the subscription: the iterator returns and its resources are released. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ChannelStats {
+  /** Broker consumers (Kafka) or log readers (embedded) open now. */
+  readonly consumers: number;
+  readonly subscriptions: number;
+  /** Records held in memory for readers, across all buffers. */
+  readonly bufferedRecords: number;
+}
+
+/**
+ * The port between the platform and where events live. Every adapter passes
+ * the same contract suite (channel.contract.ts).
+ */
+export interface EventChannel {
+  /**
+   * Stores events; resolves with one position per event, in order, only once
+   * all of them are durable. Rejects with ChannelUnavailableError otherwise.
+   */
+  publish(events: readonly OutgoingEvent[]): Promise<string[]>;
+  /**
+   * Streams matching events from the start position on. The iterator reads
+   * as its consumer pulls (backpressure); breaking out of the loop or
+   * aborting the signal releases everything it held.
+   */
+  subscribe(filter: ChannelFilter, start: StartPosition, options?: SubscribeOptions): AsyncIterable<Delivery>;
+  /** A page of at most `max` matching events after `cursor`, waiting up to `waitMs` for one when there is none. */
+  fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number): Promise<FetchPage>;
+  stats(): ChannelStats;
+  close(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+export type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
+export { ChannelClosedError, ChannelUnavailableError, InvalidPositionError } from "./errors";
+export { EmbeddedChannel } from "./embedded/embedded-channel";

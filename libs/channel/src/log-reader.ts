@@ -1,0 +1,90 @@
+import type { ChannelFilter, Delivery, FetchPage, StartPosition } from "./event-channel";
+import { matcher } from "./filter";
+import type { PartitionedLog } from "./partitioned-log";
+import { decodePosition, encodePosition, type Cursor } from "./position";
+
+const batch = 256;
+
+/** Where a reader starts on each partition. */
+export async function startCursor(log: PartitionedLog, partitions: readonly string[], start: StartPosition): Promise<Cursor> {
+  const cursor: Cursor = new Map();
+  const given = start.kind === "after" ? decodePosition(start.position) : undefined;
+  for (const p of partitions) {
+    const { low, high } = await log.bounds(p);
+    let offset: bigint;
+    switch (start.kind) {
+      case "latest":
+        offset = high;
+        break;
+      case "earliest":
+        offset = low;
+        break;
+      case "time":
+        offset = await log.offsetForTime(p, start.time);
+        break;
+      case "after":
+        offset = given!.get(p) ?? low;
+        break;
+    }
+    // Records before `low` are gone (retention); start at what is left.
+    cursor.set(p, offset < low ? low : offset);
+  }
+  return cursor;
+}
+
+/**
+ * Reads the next matching records, partition by partition in turn, and
+ * advances the cursor past every record read, matching or not.
+ */
+async function readOnce(
+  log: PartitionedLog,
+  cursor: Cursor,
+  accept: ReturnType<typeof matcher>,
+  max: number,
+  signal: AbortSignal,
+): Promise<{ deliveries: Delivery[]; advanced: boolean }> {
+  const out: Delivery[] = [];
+  let advanced = false;
+  for (const [partition, from] of cursor) {
+    if (out.length >= max) break;
+    const records = await log.read(partition, from, Math.min(batch, max - out.length), signal);
+    advanced ||= records.length > 0;
+    for (const r of records) {
+      cursor.set(partition, r.offset + 1n);
+      if (accept(r.type, r.source)) out.push({ event: r.decode(), position: encodePosition(cursor) });
+      if (out.length >= max) break;
+    }
+  }
+  return { deliveries: out, advanced };
+}
+
+/** A subscription as an async generator: it reads only when its consumer pulls. */
+export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, start: StartPosition, signal: AbortSignal): AsyncGenerator<Delivery> {
+  const cursor = await startCursor(log, await log.partitions(filter.products), start);
+  const accept = matcher(filter);
+  while (!signal.aborted) {
+    const { deliveries, advanced } = await readOnce(log, cursor, accept, batch, signal);
+    if (!advanced) {
+      await log.waitForAppend(cursor, signal, 30_000);
+      continue;
+    }
+    for (const d of deliveries) {
+      if (signal.aborted) return;
+      yield d;
+    }
+  }
+}
+
+export async function fetchLog(log: PartitionedLog, filter: ChannelFilter, cursorText: string | undefined, max: number, waitMs: number): Promise<FetchPage> {
+  const partitions = await log.partitions(filter.products);
+  const cursor = await startCursor(log, partitions, cursorText ? { kind: "after", position: cursorText } : { kind: "earliest" });
+  const accept = matcher(filter);
+  const controller = new AbortController();
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const { deliveries, advanced } = await readOnce(log, cursor, accept, max, controller.signal);
+    const left = deadline - Date.now();
+    if (deliveries.length > 0 || left <= 0) return { deliveries, cursor: encodePosition(cursor) };
+    if (!advanced) await log.waitForAppend(cursor, controller.signal, left);
+  }
+}

@@ -1,0 +1,27 @@
+import type { CloudEvent } from "@meshstream/cloudevents";
+
+/** One stored record, with what filtering needs readable before any decoding. */
+export interface StoredRecord {
+  readonly offset: bigint;
+  readonly type: string | undefined;
+  readonly source: string | undefined;
+  decode(): CloudEvent;
+}
+
+/**
+ * What an adapter provides so that one reader (log-reader.ts) serves
+ * subscriptions and fetches the same way over every adapter: partitions of
+ * append-only logs, readable from any offset.
+ */
+export interface PartitionedLog {
+  /** Partition ids of these products' logs (created when missing). */
+  partitions(products: readonly string[]): Promise<string[]>;
+  /** Earliest offset still stored, and the offset the next record will get. */
+  bounds(partition: string): Promise<{ low: bigint; high: bigint }>;
+  /** Offset of the first record stored at or after this time (or `high`). */
+  offsetForTime(partition: string, time: Date): Promise<bigint>;
+  /** Up to `max` records from `from` on; fewer or none when that is all there is. Never waits. */
+  read(partition: string, from: bigint, max: number, signal: AbortSignal): Promise<StoredRecord[]>;
+  /** Resolves when a record is appended beyond the cursor in one of its partitions, on abort, or after `timeoutMs`. */
+  waitForAppend(cursor: ReadonlyMap<string, bigint>, signal: AbortSignal, timeoutMs: number): Promise<void>;
+}
