@@ -60,31 +60,66 @@ async function readOnce(
 
 /** A subscription as an async generator: it reads only when its consumer pulls. */
 export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, start: StartPosition, signal: AbortSignal): AsyncGenerator<Delivery> {
-  const cursor = await startCursor(log, await log.partitions(filter.products), start);
-  const accept = matcher(filter);
-  while (!signal.aborted) {
-    const { deliveries, advanced } = await readOnce(log, cursor, accept, batch, signal);
-    if (!advanced) {
-      await log.waitForAppend(cursor, signal, 30_000);
-      continue;
+  const partitions = await log.partitions(filter.products);
+  const release = await log.retain(partitions);
+  try {
+    const cursor = await startCursor(log, partitions, start);
+    const accept = matcher(filter);
+    while (!signal.aborted) {
+      const { deliveries, advanced } = await readOnce(log, cursor, accept, batch, signal);
+      if (!advanced) {
+        await log.waitForAppend(cursor, signal, 30_000);
+        continue;
+      }
+      for (const d of deliveries) {
+        if (signal.aborted) return;
+        yield d;
+      }
     }
-    for (const d of deliveries) {
-      if (signal.aborted) return;
-      yield d;
-    }
+  } finally {
+    release();
   }
 }
 
 export async function fetchLog(log: PartitionedLog, filter: ChannelFilter, cursorText: string | undefined, max: number, waitMs: number): Promise<FetchPage> {
   const partitions = await log.partitions(filter.products);
-  const cursor = await startCursor(log, partitions, cursorText ? { kind: "after", position: cursorText } : { kind: "earliest" });
-  const accept = matcher(filter);
+  const release = await log.retain(partitions);
   const controller = new AbortController();
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const { deliveries, advanced } = await readOnce(log, cursor, accept, max, controller.signal);
-    const left = deadline - Date.now();
-    if (deliveries.length > 0 || left <= 0) return { deliveries, cursor: encodePosition(cursor) };
-    if (!advanced) await log.waitForAppend(cursor, controller.signal, left);
+  try {
+    const cursor = await startCursor(log, partitions, cursorText ? { kind: "after", position: cursorText } : { kind: "earliest" });
+    const accept = matcher(filter);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const { deliveries, advanced } = await readOnce(log, cursor, accept, max, controller.signal);
+      const left = deadline - Date.now();
+      if (deliveries.length > 0 || left <= 0) return { deliveries, cursor: encodePosition(cursor) };
+      if (!advanced) await log.waitForAppend(cursor, controller.signal, left);
+    }
+  } finally {
+    controller.abort();
+    release();
   }
+}
+
+/**
+ * Runs a subscription under its own abort controller, counted in `active`
+ * while it runs and released however it ends: the consumer breaking out of
+ * its loop, its signal, or the channel closing.
+ */
+export function tracked(active: Set<AbortController>, outer: AbortSignal | undefined, run: (signal: AbortSignal) => AsyncGenerator<Delivery>): AsyncIterable<Delivery> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const controller = new AbortController();
+      const onAbort = () => controller.abort();
+      outer?.addEventListener("abort", onAbort, { once: true });
+      active.add(controller);
+      try {
+        yield* run(controller.signal);
+      } finally {
+        controller.abort();
+        outer?.removeEventListener("abort", onAbort);
+        active.delete(controller);
+      }
+    },
+  };
 }

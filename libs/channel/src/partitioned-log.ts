@@ -16,11 +16,13 @@ export interface StoredRecord {
 export interface PartitionedLog {
   /** Partition ids of these products' logs (created when missing). */
   partitions(products: readonly string[]): Promise<string[]>;
+  /** Keeps what reading these partitions needs (a shared consumer) until the returned function is called. */
+  retain(partitions: readonly string[]): Promise<() => void>;
   /** Earliest offset still stored, and the offset the next record will get. */
   bounds(partition: string): Promise<{ low: bigint; high: bigint }>;
   /** Offset of the first record stored at or after this time (or `high`). */
   offsetForTime(partition: string, time: Date): Promise<bigint>;
-  /** Up to `max` records from `from` on; fewer or none when that is all there is. Never waits. */
+  /** Up to `max` records from `from` on; fewer or none when that is all there is. Waits only for records known to exist. */
   read(partition: string, from: bigint, max: number, signal: AbortSignal): Promise<StoredRecord[]>;
   /** Resolves when a record is appended beyond the cursor in one of its partitions, on abort, or after `timeoutMs`. */
   waitForAppend(cursor: ReadonlyMap<string, bigint>, signal: AbortSignal, timeoutMs: number): Promise<void>;

@@ -4,7 +4,7 @@ import { decodeEvent, encodeEvent } from "@meshstream/cloudevents";
 import { open, type Database, type RootDatabase } from "lmdb";
 import { ChannelClosedError, ChannelUnavailableError } from "../errors";
 import type { ChannelFilter, ChannelStats, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions, Delivery } from "../event-channel";
-import { fetchLog, subscribeLog } from "../log-reader";
+import { fetchLog, subscribeLog, tracked } from "../log-reader";
 import type { PartitionedLog, StoredRecord } from "../partitioned-log";
 import { encodePosition, partitionId, splitPartitionId } from "../position";
 
@@ -58,7 +58,7 @@ export class EmbeddedChannel implements EventChannel, PartitionedLog {
 
   subscribe(filter: ChannelFilter, start: StartPosition, options: SubscribeOptions = {}): AsyncIterable<Delivery> {
     if (this.closed) throw new ChannelClosedError();
-    return this.track(options.signal, (signal) => subscribeLog(this, filter, start, signal));
+    return tracked(this.readers, options.signal, (signal) => subscribeLog(this, filter, start, signal));
   }
 
   async fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number): Promise<FetchPage> {
@@ -81,6 +81,10 @@ export class EmbeddedChannel implements EventChannel, PartitionedLog {
 
   async partitions(products: readonly string[]): Promise<string[]> {
     return products.map((p) => partitionId(p, 0));
+  }
+
+  async retain(): Promise<() => void> {
+    return () => undefined;
   }
 
   async bounds(partition: string): Promise<{ low: bigint; high: bigint }> {
@@ -141,27 +145,6 @@ export class EmbeddedChannel implements EventChannel, PartitionedLog {
     }
     this.next.set(product, take ? next + 1 : next);
     return next;
-  }
-
-  /** Runs a reader with its own abort controller, released when it ends however it ends. */
-  private track(outer: AbortSignal | undefined, run: (signal: AbortSignal) => AsyncGenerator<Delivery>): AsyncIterable<Delivery> {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    outer?.addEventListener("abort", onAbort, { once: true });
-    this.readers.add(controller);
-    const readers = this.readers;
-    const inner = run(controller.signal);
-    return {
-      async *[Symbol.asyncIterator]() {
-        try {
-          yield* inner;
-        } finally {
-          controller.abort();
-          outer?.removeEventListener("abort", onAbort);
-          readers.delete(controller);
-        }
-      },
-    };
   }
 }
 

@@ -1,0 +1,361 @@
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { toKafkaRecord } from "@meshstream/cloudevents";
+import { Kafka, logLevel, Partitioners, type Admin, type Message, type PartitionMetadata, type Producer } from "kafkajs";
+import { ChannelClosedError, ChannelUnavailableError } from "../errors";
+import type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "../event-channel";
+import { fetchLog, subscribeLog, tracked } from "../log-reader";
+import type { PartitionedLog, StoredRecord } from "../partitioned-log";
+import { encodePosition, partitionId, splitPartitionId } from "../position";
+import { ReplayReader } from "./replay-reader";
+import { TopicTail } from "./topic-tail";
+
+export interface KafkaChannelOptions {
+  readonly brokers: readonly string[];
+  /** Topic of product P is `${topicPrefix}${P}`. */
+  readonly topicPrefix?: string;
+  readonly partitions?: number;
+  readonly replicationFactor?: number;
+  /** A publish not acknowledged by then is rejected (the broker may still store it). */
+  readonly publishTimeoutMs?: number;
+  /** Most events in one produce request. */
+  readonly maxBatch?: number;
+  /** Records kept per partition in the shared ring. */
+  readonly ringCapacity?: number;
+  /** Records a replaying reader may buffer. */
+  readonly replayBuffer?: number;
+  /** How long a tail with no reader is kept, to spare the next reader a group join. */
+  readonly tailLingerMs?: number;
+  readonly clientId?: string;
+}
+
+interface Pending {
+  readonly topic: string;
+  readonly message: Message & { partition: number };
+  resolve(position: string): void;
+  reject(err: Error): void;
+}
+
+/**
+ * The channel on Kafka (kafkajs). Events are written in the CloudEvents binary
+ * mode to one topic per data product by an idempotent producer with acks=all;
+ * concurrent publishes share produce requests. Reading goes through one tail
+ * consumer per topic per process (see TopicTail) and, for readers behind it,
+ * replay consumers that pause when their reader does.
+ */
+export class KafkaChannel implements EventChannel, PartitionedLog {
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+  private readonly options: Required<KafkaChannelOptions>;
+  private readonly metadata = new Map<string, Promise<PartitionMetadata[]>>();
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly tails = new Map<string, Promise<TopicTail>>();
+  /** The same tails once started, for the synchronous checks of waitForAppend. */
+  private readonly settled = new Map<string, TopicTail>();
+  private readonly replays = new Map<string, ReplayReader>();
+  private readonly appended = new EventEmitter().setMaxListeners(0);
+  private readonly readers = new Set<AbortController>();
+  private readonly instance = randomUUID().slice(0, 8);
+  private queue: Pending[] = [];
+  private sending = false;
+  private closed = false;
+  private readonly sweeper: NodeJS.Timeout;
+
+  private constructor(options: KafkaChannelOptions) {
+    this.options = {
+      topicPrefix: "meshstream.",
+      partitions: 1,
+      replicationFactor: 1,
+      publishTimeoutMs: 15_000,
+      maxBatch: 1000,
+      ringCapacity: 1024,
+      replayBuffer: 256,
+      tailLingerMs: 30_000,
+      clientId: "meshstream",
+      ...options,
+    };
+    this.kafka = new Kafka({
+      clientId: this.options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    this.admin = this.kafka.admin();
+    // Retries are bounded so that a publish fails within its time-out instead of waiting forever for a broker.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 } });
+    this.sweeper = setInterval(() => this.sweepReplays(), 10_000).unref();
+  }
+
+  static async connect(options: KafkaChannelOptions): Promise<KafkaChannel> {
+    const channel = new KafkaChannel(options);
+    try {
+      await channel.admin.connect();
+      await channel.producer.connect();
+    } catch (err) {
+      await channel.close();
+      throw new ChannelUnavailableError(`cannot reach Kafka at ${options.brokers.join(",")}: ${String(err)}`, { cause: err });
+    }
+    return channel;
+  }
+
+  // --- EventChannel
+
+  async publish(events: readonly OutgoingEvent[]): Promise<string[]> {
+    if (this.closed) throw new ChannelClosedError();
+    const pending = await Promise.all(
+      events.map(async ({ product, event }) => {
+        const topic = this.topic(product);
+        const partitionMetadata = await this.partitionsOf(topic);
+        const record = toKafkaRecord(event);
+        const message = { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp };
+        return { topic, message: { ...message, partition: this.partitioner({ topic, partitionMetadata, message }) } };
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ChannelUnavailableError(`Kafka did not acknowledge the events within ${this.options.publishTimeoutMs} ms`)),
+        this.options.publishTimeoutMs,
+      );
+    });
+    const positions = Promise.all(pending.map((p) => new Promise<string>((resolve, reject) => this.queue.push({ ...p, resolve, reject }))));
+    void this.drain();
+    try {
+      return await Promise.race([positions, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  subscribe(filter: ChannelFilter, start: StartPosition, options: SubscribeOptions = {}): AsyncIterable<Delivery> {
+    if (this.closed) throw new ChannelClosedError();
+    return tracked(this.readers, options.signal, (signal) => subscribeLog(this, filter, start, signal));
+  }
+
+  async fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number): Promise<FetchPage> {
+    if (this.closed) throw new ChannelClosedError();
+    return fetchLog(this, filter, cursor, max, waitMs);
+  }
+
+  stats(): ChannelStats {
+    let buffered = 0;
+    for (const r of this.replays.values()) buffered += r.buffered;
+    return {
+      consumers: this.tails.size + this.replays.size,
+      subscriptions: this.readers.size,
+      bufferedRecords: buffered + this.tailBuffered,
+    };
+  }
+
+  /** The tail consumers open now, by topic (for tests and metrics). */
+  get tailTopics(): string[] {
+    return [...this.tails.keys()];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweeper);
+    for (const r of this.readers) r.abort();
+    for (const p of this.queue.splice(0)) p.reject(new ChannelClosedError());
+    const tails = await Promise.allSettled([...this.tails.values()]);
+    this.tails.clear();
+    await Promise.allSettled([
+      ...tails.map((t) => (t.status === "fulfilled" ? t.value.stop() : undefined)),
+      ...[...this.replays.values()].map((r) => r.stop()),
+      this.producer.disconnect(),
+      this.admin.disconnect(),
+    ]);
+    this.replays.clear();
+  }
+
+  // --- PartitionedLog
+
+  async partitions(products: readonly string[]): Promise<string[]> {
+    const ids = await Promise.all(
+      products.map(async (p) => {
+        const topic = this.topic(p);
+        return (await this.partitionsOf(topic)).map((m) => partitionId(topic, m.partitionId));
+      }),
+    );
+    return ids.flat();
+  }
+
+  async retain(partitions: readonly string[]): Promise<() => void> {
+    const topics = [...new Set(partitions.map((p) => splitPartitionId(p).topic))];
+    const tails = await Promise.all(topics.map((t) => this.tail(t)));
+    for (const t of tails) {
+      t.refs++;
+      clearTimeout(t.lingerTimer);
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const t of tails) if (--t.refs === 0) this.linger(t);
+    };
+  }
+
+  async bounds(partition: string): Promise<{ low: bigint; high: bigint }> {
+    const { topic, partition: n } = splitPartitionId(partition);
+    const o = (await this.admin.fetchTopicOffsets(topic)).find((x) => x.partition === n);
+    return { low: BigInt(o?.low ?? 0), high: BigInt(o?.high ?? 0) };
+  }
+
+  async offsetForTime(partition: string, time: Date): Promise<bigint> {
+    const { topic, partition: n } = splitPartitionId(partition);
+    const found = (await this.admin.fetchTopicOffsetsByTimestamp(topic, time.getTime())).find((x) => x.partition === n);
+    const offset = BigInt(found?.offset ?? "-1");
+    return offset >= 0n ? offset : (await this.bounds(partition)).high;
+  }
+
+  async read(partition: string, from: bigint, max: number, signal: AbortSignal): Promise<StoredRecord[]> {
+    const { topic, partition: n } = splitPartitionId(partition);
+    const ring = (await this.tail(topic)).rings.get(n);
+    if (!ring || ring.covers(from)) return ring ? ring.read(from, max) : [];
+    // Behind the ring: read through a replay consumer, reused while the reader continues where it stopped.
+    const key = `${partition}@${from}`;
+    let reader = this.replays.get(key);
+    if (!reader) {
+      reader = new ReplayReader(this.kafka, topic, n, from, this.options.replayBuffer, `${this.options.clientId}-${this.instance}-`);
+      this.replays.set(key, reader);
+      await reader.start();
+    }
+    this.replays.delete(key);
+    const records = await reader.take(max, 5000, signal);
+    if (reader.next >= ring.start || this.closed) await reader.stop();
+    else this.replays.set(`${partition}@${reader.next}`, reader);
+    return records;
+  }
+
+  waitForAppend(cursor: ReadonlyMap<string, bigint>, signal: AbortSignal, timeoutMs: number): Promise<void> {
+    const ready = [...cursor].some(([p, offset]) => {
+      const { topic, partition } = splitPartitionId(p);
+      const ring = this.settledTail(topic)?.rings.get(partition);
+      return ring !== undefined && (!ring.covers(offset) || ring.end > offset);
+    });
+    if (ready || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        for (const p of cursor.keys()) this.appended.off(p, done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      for (const p of cursor.keys()) this.appended.on(p, done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  // ---
+
+  private topic(product: string): string {
+    return `${this.options.topicPrefix}${product}`;
+  }
+
+  /** Partitions of a topic, creating the topic the first time it is needed. */
+  private partitionsOf(topic: string): Promise<PartitionMetadata[]> {
+    let known = this.metadata.get(topic);
+    if (!known) {
+      known = (async () => {
+        await this.admin.createTopics({
+          waitForLeaders: true,
+          topics: [{ topic, numPartitions: this.options.partitions, replicationFactor: this.options.replicationFactor }],
+        });
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+        return topics[0]!.partitions;
+      })();
+      this.metadata.set(topic, known);
+      known.catch(() => this.metadata.delete(topic));
+    }
+    return known.catch((err: unknown) => {
+      throw new ChannelUnavailableError(`cannot prepare Kafka topic ${topic}: ${String(err)}`, { cause: err });
+    });
+  }
+
+  private settledTail(topic: string): TopicTail | undefined {
+    return this.settled.get(topic);
+  }
+
+  private tail(topic: string): Promise<TopicTail> {
+    let tail = this.tails.get(topic);
+    if (!tail) {
+      tail = TopicTail.start(this.kafka, this.admin, topic, `${this.options.clientId}-${this.instance}-tail-${topic}`, this.options.ringCapacity, (p) =>
+        this.appended.emit(p),
+      );
+      this.tails.set(topic, tail);
+      tail.then(
+        (t) => this.settled.set(topic, t),
+        () => this.tails.delete(topic),
+      );
+    }
+    return tail;
+  }
+
+  private linger(tail: TopicTail): void {
+    tail.lingerTimer = setTimeout(() => {
+      if (tail.refs > 0) return;
+      this.tails.delete(tail.topic);
+      this.settled.delete(tail.topic);
+      void tail.stop();
+    }, this.options.tailLingerMs);
+    tail.lingerTimer.unref();
+  }
+
+  private get tailBuffered(): number {
+    let n = 0;
+    for (const t of this.settled.values()) n += t.buffered;
+    return n;
+  }
+
+  private sweepReplays(): void {
+    const idle = Date.now() - 60_000;
+    for (const [key, reader] of this.replays) {
+      if (reader.lastUsed < idle) {
+        this.replays.delete(key);
+        void reader.stop();
+      }
+    }
+  }
+
+  /** Sends what is queued, one produce request at a time: whatever queues meanwhile goes in the next one. */
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const batch = this.queue.splice(0, this.options.maxBatch);
+        await this.send(batch);
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    const byTopic = new Map<string, Pending[]>();
+    for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    try {
+      const metadata = await this.producer.sendBatch({
+        acks: -1,
+        timeout: this.options.publishTimeoutMs,
+        topicMessages: [...byTopic].map(([topic, items]) => ({ topic, messages: items.map((i) => i.message) })),
+      });
+      // Offsets within one partition of one request are consecutive, in request order.
+      const next = new Map(metadata.map((m) => [partitionId(m.topicName, m.partition), BigInt(m.baseOffset ?? "0")]));
+      for (const p of batch) {
+        const id = partitionId(p.topic, p.message.partition);
+        const offset = next.get(id)!;
+        next.set(id, offset + 1n);
+        p.resolve(encodePosition(new Map([[id, offset + 1n]])));
+      }
+    } catch (err) {
+      const failure = new ChannelUnavailableError(`Kafka did not store the events: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      for (const p of batch) p.reject(failure);
+    }
+  }
+}

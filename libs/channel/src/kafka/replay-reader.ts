@@ -1,0 +1,91 @@
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { Consumer, Kafka } from "kafkajs";
+import type { StoredRecord } from "../partitioned-log";
+import { storedRecord } from "./records";
+
+/**
+ * Reads one partition from an offset the shared ring no longer (or not yet)
+ * holds, for one reader: a consumer of its own, paused whenever its small
+ * buffer is full, so a reader that does not read holds little.
+ */
+export class ReplayReader {
+  private readonly buffer: StoredRecord[] = [];
+  private readonly consumer: Consumer;
+  private readonly arrived = new EventEmitter();
+  private paused = false;
+  /** Offset of the next record take() returns. */
+  next: bigint;
+  lastUsed = Date.now();
+
+  constructor(
+    kafka: Kafka,
+    private readonly topic: string,
+    private readonly partition: number,
+    from: bigint,
+    private readonly capacity: number,
+    groupPrefix: string,
+  ) {
+    this.next = from;
+    this.consumer = kafka.consumer({ groupId: `${groupPrefix}replay-${randomUUID()}`, maxWaitTimeInMs: 100, retry: { retries: 10 } });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        if (batch.partition !== this.partition) return;
+        const last = this.buffer.at(-1);
+        const expected = last ? last.offset + 1n : this.next;
+        for (const m of batch.messages) {
+          if (BigInt(m.offset) < expected) continue;
+          this.buffer.push(storedRecord(m));
+          resolveOffset(m.offset);
+        }
+        if (this.buffer.length >= this.capacity && !this.paused) {
+          this.paused = true;
+          this.consumer.pause([{ topic: this.topic, partitions: [this.partition] }]);
+        }
+        this.arrived.emit("data");
+      },
+    });
+    this.consumer.seek({ topic: this.topic, partition: this.partition, offset: this.next.toString() });
+  }
+
+  /** Up to `max` buffered records, waiting up to `waitMs` for the first. */
+  async take(max: number, waitMs: number, signal: AbortSignal): Promise<StoredRecord[]> {
+    this.lastUsed = Date.now();
+    if (this.buffer.length === 0) await this.waitForData(waitMs, signal);
+    const records = this.buffer.splice(0, max);
+    if (records.length) this.next = records[records.length - 1]!.offset + 1n;
+    if (this.paused && this.buffer.length < this.capacity / 2) {
+      this.paused = false;
+      this.consumer.resume([{ topic: this.topic, partitions: [this.partition] }]);
+    }
+    return records;
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.disconnect();
+  }
+
+  private waitForData(waitMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.arrived.off("data", done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      this.arrived.once("data", done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+}
