@@ -1,3 +1,5 @@
+import { writeSync } from "node:fs";
+
 /** Small helpers shared by the benchmarks: percentiles and aligned output. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -11,7 +13,8 @@ export function summarize(latenciesMs: number[]): { p50: number; p99: number; ma
 
 export function report(rows: [string, string | number][]): void {
   const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${typeof v === "number" ? v.toLocaleString("en-US", { maximumFractionDigits: 2 }) : v}\n`);
+  // writeSync: the benchmarks end with process.exit, which would cut a piped stdout short.
+  for (const [k, v] of rows) writeSync(1, `${k.padEnd(width)}  ${typeof v === "number" ? v.toLocaleString("en-US", { maximumFractionDigits: 2 }) : v}\n`);
 }
 
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -77,6 +77,20 @@ export function channelContract(open: () => Promise<EventChannel>, options: { se
     for (const got of await Promise.all(subs)) expect(got.map(n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it("delivers events published one by one, each not awaited, while it waits", async () => {
+    const p = product();
+    const got = take(subscribe(p, { kind: "latest" }), 200);
+    await settle();
+    // A publish still in flight when the reader looks must not make it spin (and starve the loop).
+    const publishes: Promise<string[]>[] = [];
+    for (let i = 0; i < 200; i++) {
+      publishes.push(publish(p, [event("paced", i)]));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(publishes);
+    expect((await got).map(n).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
   it("filters by exact type, type prefix and source", async () => {
     const p = product();
     await publish(p, [event("shop.order.created", 1), event("shop.order.paid", 2), event("shop.refund", 3), { ...event("other", 4), source: "/elsewhere" }]);

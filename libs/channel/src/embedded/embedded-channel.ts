@@ -20,6 +20,8 @@ type Key = [string, number];
  */
 export class EmbeddedChannel implements EventChannel, PartitionedLog {
   private readonly next = new Map<string, number>();
+  /** Per product, the offset after the last committed record: what readers may see. */
+  private readonly committed = new Map<string, number>();
   private lastTime = 0;
   private readonly appended = new EventEmitter().setMaxListeners(0);
   private readonly readers = new Set<AbortController>();
@@ -52,6 +54,7 @@ export class EmbeddedChannel implements EventChannel, PartitionedLog {
     } catch (err) {
       throw new ChannelUnavailableError(`the embedded log could not store the events: ${String(err)}`, { cause: err });
     }
+    for (const w of writes) this.committed.set(w.product, Math.max(this.committedOffset(w.product), w.offset + 1));
     for (const product of new Set(events.map((e) => e.product))) this.appended.emit(product);
     return writes.map((w) => encodePosition(new Map([[partitionId(w.product, 0), BigInt(w.offset + 1)]])));
   }
@@ -89,14 +92,14 @@ export class EmbeddedChannel implements EventChannel, PartitionedLog {
 
   async bounds(partition: string): Promise<{ low: bigint; high: bigint }> {
     const { topic } = splitPartitionId(partition);
-    return { low: 0n, high: BigInt(this.nextOffset(topic, false)) };
+    return { low: 0n, high: BigInt(this.committedOffset(topic)) };
   }
 
   async offsetForTime(partition: string, time: Date): Promise<bigint> {
     const { topic } = splitPartitionId(partition);
     // Append times only grow: binary search on offsets.
     let lo = 0;
-    let hi = this.nextOffset(topic, false);
+    let hi = this.committedOffset(topic);
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
       const value = this.records.get([topic, mid]);
@@ -119,7 +122,8 @@ export class EmbeddedChannel implements EventChannel, PartitionedLog {
 
   waitForAppend(cursor: ReadonlyMap<string, bigint>, signal: AbortSignal, timeoutMs: number): Promise<void> {
     const products = [...cursor.keys()].map((p) => splitPartitionId(p).topic);
-    if (products.some((p) => BigInt(this.nextOffset(p, false)) > cursor.get(partitionId(p, 0))!)) return Promise.resolve();
+    // Committed, not merely numbered: a reader woken before the commit would find nothing and spin.
+    if (products.some((p) => BigInt(this.committedOffset(p)) > cursor.get(partitionId(p, 0))!)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -135,6 +139,11 @@ export class EmbeddedChannel implements EventChannel, PartitionedLog {
 
   // ---
 
+  private committedOffset(product: string): number {
+    if (!this.committed.has(product)) this.nextOffset(product, false);
+    return this.committed.get(product)!;
+  }
+
   private nextOffset(product: string, take = true): number {
     let next = this.next.get(product);
     if (next === undefined) {
@@ -142,6 +151,7 @@ export class EmbeddedChannel implements EventChannel, PartitionedLog {
       for (const last of this.records.getKeys({ start: [product, Number.MAX_SAFE_INTEGER], end: [product, -1], reverse: true, limit: 1 })) {
         next = last[1] + 1;
       }
+      this.committed.set(product, next);
     }
     this.next.set(product, take ? next + 1 : next);
     return next;

@@ -1,0 +1,145 @@
+import { randomUUID } from "node:crypto";
+import { writeSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toKafkaRecord, type CloudEvent } from "@meshstream/cloudevents";
+import { EmbeddedChannel, KafkaChannel, type EventChannel } from "@meshstream/channel";
+import { Kafka, logLevel } from "kafkajs";
+import { startKafka } from "../../harness/kafka";
+import { report, summarize } from "../stats";
+
+// npm run bench -- channel [events per throughput run, default 100,000]
+const total = Number(process.argv[3] ?? 100_000);
+const data = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 }));
+const event = (i: number): CloudEvent => ({
+  specversion: "1.0",
+  id: randomUUID(),
+  source: "/people",
+  type: "MySource:newPerson",
+  time: new Date().toISOString(),
+  datacontenttype: "application/json",
+  extensions: { partitionkey: `k${i % 16}` },
+  data,
+});
+
+/** Publishes `total` events with `concurrency` publishes of `batch` in flight, as ingest would. */
+async function channelRate(channel: EventChannel, product: string, batch: number, concurrency: number): Promise<number> {
+  let sent = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (sent < total) {
+        sent += batch;
+        await channel.publish(Array.from({ length: batch }, (_, i) => ({ product, event: event(sent + i) })));
+      }
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+}
+
+async function latencyAt(channel: EventChannel, product: string, perSecond: number, seconds: number): Promise<{ p50: number; p99: number }> {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const controller = new AbortController();
+  const count = perSecond * seconds;
+  const reading = (async () => {
+    for await (const d of channel.subscribe({ products: [product] }, { kind: "latest" }, { signal: controller.signal })) {
+      const t = sentAt.get(d.event.id);
+      if (t !== undefined) latencies.push(performance.now() - t);
+      if (latencies.length >= count) break;
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 2000));
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const e = event(i);
+    sentAt.set(e.id, performance.now());
+    void channel.publish([{ product, event: e }]);
+  }
+  const watchdog = setInterval(() => progress(`latency: ${latencies.length}/${count} delivered; ${JSON.stringify(channel.stats())}`), 2000);
+  await reading;
+  clearInterval(watchdog);
+  controller.abort();
+  return summarize(latencies);
+}
+
+const progress = (what: string) => writeSync(2, `[${new Date().toISOString().slice(11, 19)}] ${what}\n`);
+
+async function main(): Promise<void> {
+  const broker = await startKafka();
+  try {
+    const settings = { idempotent: true, maxInFlightRequests: 1 } as const;
+    // Baseline: a raw kafkajs producer with the same settings, same broker, same records, same batching.
+    const kafka = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: "raw.people", numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer(settings);
+    await producer.connect();
+    const rawRate = async (batch: number, concurrency: number) => {
+      let sent = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (sent < total) {
+            sent += batch;
+            const messages = Array.from({ length: batch }, (_, i) => {
+              const r = toKafkaRecord(event(sent + i));
+              return { key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp };
+            });
+            await producer.send({ topic: "raw.people", acks: -1, messages });
+          }
+        }),
+      );
+      return total / ((performance.now() - started) / 1000);
+    };
+    const channel = await KafkaChannel.connect({ brokers: broker.brokers, topicPrefix: "bench." });
+    progress("broker up; warming up");
+    await channelRate(channel, "warmup", 100, 4);
+    await rawRate(100, 4);
+    progress("warm");
+
+    const rows: [string, string][] = [];
+    for (const [batch, concurrency] of [
+      [100, 4],
+      [1, 64],
+    ] as const) {
+      const raw = await rawRate(batch, concurrency);
+      progress(`raw ${batch}x${concurrency} done`);
+      const ours = await channelRate(channel, `people-${batch}`, batch, concurrency);
+      progress(`channel ${batch}x${concurrency} done`);
+      rows.push([`Kafka, ${concurrency} publishes of ${batch} in flight`, `${Math.round(ours)} events/s vs raw kafkajs ${Math.round(raw)} events/s: ratio ${(ours / raw).toFixed(2)}`]);
+    }
+    const kafkaLatency = await latencyAt(channel, "latency", 1000, 5);
+    rows.push(["Kafka publish→delivery at 1,000 events/s", `p50 ${kafkaLatency.p50.toFixed(1)} ms, p99 ${kafkaLatency.p99.toFixed(1)} ms`]);
+    await producer.disconnect();
+    await channel.close();
+
+    const embedded = EmbeddedChannel.open(mkdtempSync(join(tmpdir(), "bench-embedded-")));
+    for (const [batch, concurrency] of [
+      [100, 4],
+      [1, 64],
+    ] as const) {
+      rows.push([`embedded, ${concurrency} publishes of ${batch} in flight`, `${Math.round(await channelRate(embedded, `people-${batch}`, batch, concurrency))} events/s`]);
+    }
+    const embeddedLatency = await latencyAt(embedded, "latency", 1000, 5);
+    rows.push(["embedded publish→delivery at 1,000 events/s", `p50 ${embeddedLatency.p50.toFixed(1)} ms, p99 ${embeddedLatency.p99.toFixed(1)} ms`]);
+    await embedded.close();
+    report([["events per throughput run", total.toLocaleString("en-US")], ...rows]);
+  } finally {
+    await broker.destroy();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  },
+);
