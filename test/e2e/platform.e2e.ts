@@ -90,3 +90,24 @@ describe("platform lifecycle", () => {
     expect(r.stderr).toMatch(/"embedded".*"kafka"/);
   });
 });
+
+describe("platform channel configuration", () => {
+  it("starts on the Kafka channel when told to", async () => {
+    const platform = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: toolPath("KAFKA_BROKERS") });
+    try {
+      expect(platform.logs.some((l) => l.includes('"kind":"kafka"'))).toBe(true);
+    } finally {
+      expect(await platform.stop()).toBe(0);
+    }
+  });
+
+  it("refuses to start when the Kafka brokers do not answer, saying so", async () => {
+    const r = await run(process.execPath, ["-r", "@swc-node/register", "apps/platform/src/main.ts"], {
+      cwd: repoRoot,
+      env: { ...process.env, MESHSTREAM_LISTEN: "127.0.0.1:0", MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: "127.0.0.1:1" },
+      timeoutMs: 60_000,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("cannot reach Kafka at 127.0.0.1:1");
+  });
+});

@@ -2,6 +2,7 @@ import { GrpcModule } from "@meshstream/grpc";
 import { descriptorSetPath } from "@meshstream/proto";
 import { Module, type DynamicModule } from "@nestjs/common";
 import { CatalogModule } from "./catalog/catalog.module";
+import { ChannelModule } from "./channel/channel.module";
 import type { PlatformConfig } from "./config/config";
 import { ConfigModule, PLATFORM_CONFIG } from "./config/config.module";
 import { IngestModule } from "./ingest/ingest.module";
@@ -24,6 +25,7 @@ export class AppModule {
             descriptorSetPath,
           }),
         }),
+        ChannelModule,
         IngestModule,
         CatalogModule,
         SubscribeModule,

@@ -109,10 +109,14 @@ async function main(): Promise<void> {
       [100, 4],
       [1, 64],
     ] as const) {
-      const raw = await rawRate(batch, concurrency);
-      progress(`raw ${batch}x${concurrency} done`);
-      const ours = await channelRate(channel, `people-${batch}`, batch, concurrency);
-      progress(`channel ${batch}x${concurrency} done`);
+      // Alternated rounds, best of each: the broker's own state (segment rolls, GC) varies between runs.
+      let raw = 0;
+      let ours = 0;
+      for (let round = 0; round < 3; round++) {
+        raw = Math.max(raw, await rawRate(batch, concurrency));
+        ours = Math.max(ours, await channelRate(channel, `people-${batch}`, batch, concurrency));
+        progress(`${batch}x${concurrency} round ${round + 1}: raw ${Math.round(raw)}, channel ${Math.round(ours)}`);
+      }
       rows.push([`Kafka, ${concurrency} publishes of ${batch} in flight`, `${Math.round(ours)} events/s vs raw kafkajs ${Math.round(raw)} events/s: ratio ${(ours / raw).toFixed(2)}`]);
     }
     const kafkaLatency = await latencyAt(channel, "latency", 1000, 5);
