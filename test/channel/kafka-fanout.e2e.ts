@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { randomUUID } from "node:crypto";
 import { KafkaChannel, type Delivery } from "@meshstream/channel";
 import { toolPath } from "../harness/tool-paths";
@@ -10,6 +11,8 @@ describe("Kafka channel fan-out", () => {
     const total = 300;
     try {
       const controller = new AbortController();
+      // One signal shared by the 100 subscriptions of this test, each listening to it.
+      setMaxListeners(200, controller.signal);
       const subscribers = Array.from({ length: 100 }, async () => {
         const got: number[] = [];
         for await (const d of channel.subscribe({ products: [product], types: ["MySource:newPerson"] }, { kind: "latest" }, { signal: controller.signal })) {

@@ -98,7 +98,8 @@ export async function startKafka(): Promise<KafkaBroker> {
     ...args,
   ];
   const clusterId = randomBytes(16).toString("base64url");
-  await runOk("java", java("kafka.tools.StorageTool", ["format", "-t", clusterId, "-c", config]), { timeoutMs: 120_000 });
+  // "=" form: a base64url id may start with "-", which the tool would take for an option.
+  await runOk("java", java("kafka.tools.StorageTool", ["format", `--cluster-id=${clusterId}`, "-c", config]), { timeoutMs: 120_000 });
 
   let child: ChildProcess | undefined;
   const brokers = [`127.0.0.1:${port}`];
