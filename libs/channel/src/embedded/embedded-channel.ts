@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { decodeEvent, encodeEvent } from "@meshstream/cloudevents";
 import { open, type Database, type RootDatabase } from "lmdb";
 import { ChannelClosedError, ChannelUnavailableError } from "../errors";
-import type { ChannelFilter, ChannelStats, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions, Delivery } from "../event-channel";
-import { fetchLog, subscribeLog, tracked } from "../log-reader";
-import type { PartitionedLog, StoredRecord } from "../partitioned-log";
+import type { ChannelStats, OutgoingEvent } from "../event-channel";
+import { LogChannel, nextEvent } from "../log-channel";
+import type { StoredRecord } from "../partitioned-log";
 import { encodePosition, partitionId, splitPartitionId } from "../position";
 
 type Key = [string, number];
@@ -18,19 +18,19 @@ type Key = [string, number];
  * Records never change once written: LMDB's copy-on-write tree cannot leave a
  * torn record behind a crash.
  */
-export class EmbeddedChannel implements EventChannel, PartitionedLog {
+export class EmbeddedChannel extends LogChannel {
   private readonly next = new Map<string, number>();
   /** Per product, the offset after the last committed record: what readers may see. */
   private readonly committed = new Map<string, number>();
   private lastTime = 0;
   private readonly appended = new EventEmitter().setMaxListeners(0);
-  private readonly readers = new Set<AbortController>();
-  private closed = false;
 
   private constructor(
     private readonly env: RootDatabase,
     private readonly records: Database<Buffer, Key>,
-  ) {}
+  ) {
+    super();
+  }
 
   static open(dataDir: string): EmbeddedChannel {
     const env = open({ path: join(dataDir, "channel"), maxDbs: 4 });
@@ -59,24 +59,13 @@ export class EmbeddedChannel implements EventChannel, PartitionedLog {
     return writes.map((w) => encodePosition(new Map([[partitionId(w.product, 0), BigInt(w.offset + 1)]])));
   }
 
-  subscribe(filter: ChannelFilter, start: StartPosition, options: SubscribeOptions = {}): AsyncIterable<Delivery> {
-    if (this.closed) throw new ChannelClosedError();
-    return tracked(this.readers, options.signal, (signal) => subscribeLog(this, filter, start, signal));
-  }
-
-  async fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number): Promise<FetchPage> {
-    if (this.closed) throw new ChannelClosedError();
-    return fetchLog(this, filter, cursor, max, waitMs);
-  }
-
   stats(): ChannelStats {
     return { consumers: this.readers.size, subscriptions: this.readers.size, bufferedRecords: 0 };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    for (const r of this.readers) r.abort();
+    this.endReaders();
     await this.env.close();
   }
 
@@ -124,17 +113,7 @@ export class EmbeddedChannel implements EventChannel, PartitionedLog {
     const products = [...cursor.keys()].map((p) => splitPartitionId(p).topic);
     // Committed, not merely numbered: a reader woken before the commit would find nothing and spin.
     if (products.some((p) => BigInt(this.committedOffset(p)) > cursor.get(partitionId(p, 0))!)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        for (const p of products) this.appended.off(p, done);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      for (const p of products) this.appended.on(p, done);
-      signal.addEventListener("abort", done);
-    });
+    return nextEvent(this.appended, products, signal, timeoutMs);
   }
 
   // ---

@@ -3,9 +3,9 @@ import { EventEmitter } from "node:events";
 import { toKafkaRecord } from "@meshstream/cloudevents";
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type PartitionMetadata, type Producer } from "kafkajs";
 import { ChannelClosedError, ChannelUnavailableError } from "../errors";
-import type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "../event-channel";
-import { fetchLog, subscribeLog, tracked } from "../log-reader";
-import type { PartitionedLog, StoredRecord } from "../partitioned-log";
+import type { ChannelStats, OutgoingEvent } from "../event-channel";
+import { LogChannel, nextEvent } from "../log-channel";
+import type { StoredRecord } from "../partitioned-log";
 import { encodePosition, partitionId, splitPartitionId } from "../position";
 import { ReplayReader } from "./replay-reader";
 import { TopicTail } from "./topic-tail";
@@ -43,7 +43,7 @@ interface Pending {
  * consumer per topic per process (see TopicTail) and, for readers behind it,
  * replay consumers that pause when their reader does.
  */
-export class KafkaChannel implements EventChannel, PartitionedLog {
+export class KafkaChannel extends LogChannel {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly producer: Producer;
@@ -55,14 +55,13 @@ export class KafkaChannel implements EventChannel, PartitionedLog {
   private readonly settled = new Map<string, TopicTail>();
   private readonly replays = new Map<string, ReplayReader>();
   private readonly appended = new EventEmitter().setMaxListeners(0);
-  private readonly readers = new Set<AbortController>();
   private readonly instance = randomUUID().slice(0, 8);
   private queue: Pending[] = [];
   private sending = false;
-  private closed = false;
   private readonly sweeper: NodeJS.Timeout;
 
   private constructor(options: KafkaChannelOptions) {
+    super();
     this.options = {
       topicPrefix: "meshstream.",
       partitions: 1,
@@ -130,16 +129,6 @@ export class KafkaChannel implements EventChannel, PartitionedLog {
     }
   }
 
-  subscribe(filter: ChannelFilter, start: StartPosition, options: SubscribeOptions = {}): AsyncIterable<Delivery> {
-    if (this.closed) throw new ChannelClosedError();
-    return tracked(this.readers, options.signal, (signal) => subscribeLog(this, filter, start, signal));
-  }
-
-  async fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number): Promise<FetchPage> {
-    if (this.closed) throw new ChannelClosedError();
-    return fetchLog(this, filter, cursor, max, waitMs);
-  }
-
   stats(): ChannelStats {
     let buffered = 0;
     for (const r of this.replays.values()) buffered += r.buffered;
@@ -157,9 +146,8 @@ export class KafkaChannel implements EventChannel, PartitionedLog {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
+    this.endReaders();
     clearInterval(this.sweeper);
-    for (const r of this.readers) r.abort();
     for (const p of this.queue.splice(0)) p.reject(new ChannelClosedError());
     const tails = await Promise.allSettled([...this.tails.values()]);
     this.tails.clear();
@@ -237,18 +225,8 @@ export class KafkaChannel implements EventChannel, PartitionedLog {
       const ring = this.settledTail(topic)?.rings.get(partition);
       return ring !== undefined && (!ring.covers(offset) || ring.end > offset);
     });
-    if (ready || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        for (const p of cursor.keys()) this.appended.off(p, done);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      for (const p of cursor.keys()) this.appended.on(p, done);
-      signal.addEventListener("abort", done, { once: true });
-    });
+    if (ready) return Promise.resolve();
+    return nextEvent(this.appended, [...cursor.keys()], signal, timeoutMs);
   }
 
   // ---

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Consumer, Kafka } from "kafkajs";
 import type { StoredRecord } from "../partitioned-log";
+import { nextEvent } from "../log-channel";
 import { storedRecord } from "./records";
 
 /**
@@ -57,7 +58,7 @@ export class ReplayReader {
   /** Up to `max` buffered records, waiting up to `waitMs` for the first. */
   async take(max: number, waitMs: number, signal: AbortSignal): Promise<StoredRecord[]> {
     this.lastUsed = Date.now();
-    if (this.buffer.length === 0) await this.waitForData(waitMs, signal);
+    if (this.buffer.length === 0) await nextEvent(this.arrived, ["data"], signal, waitMs);
     const records = this.buffer.splice(0, max);
     if (records.length) this.next = records[records.length - 1]!.offset + 1n;
     if (this.paused && this.buffer.length < this.capacity / 2) {
@@ -73,19 +74,5 @@ export class ReplayReader {
 
   stop(): Promise<void> {
     return this.consumer.disconnect();
-  }
-
-  private waitForData(waitMs: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.arrived.off("data", done);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, waitMs);
-      this.arrived.once("data", done);
-      signal.addEventListener("abort", done, { once: true });
-    });
   }
 }

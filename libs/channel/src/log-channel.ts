@@ -1,0 +1,55 @@
+import type { EventEmitter } from "node:events";
+import { ChannelClosedError } from "./errors";
+import type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
+import { fetchLog, subscribeLog, tracked } from "./log-reader";
+import type { PartitionedLog, StoredRecord } from "./partitioned-log";
+
+/**
+ * What both adapters share: subscriptions and fetches run by the log reader
+ * over the adapter's PartitionedLog, counted while they run, ended on close.
+ */
+export abstract class LogChannel implements EventChannel, PartitionedLog {
+  protected readonly readers = new Set<AbortController>();
+  protected closed = false;
+
+  abstract publish(events: readonly OutgoingEvent[]): Promise<string[]>;
+  abstract stats(): ChannelStats;
+  abstract close(): Promise<void>;
+  abstract partitions(products: readonly string[]): Promise<string[]>;
+  abstract retain(partitions: readonly string[]): Promise<() => void>;
+  abstract bounds(partition: string): Promise<{ low: bigint; high: bigint }>;
+  abstract offsetForTime(partition: string, time: Date): Promise<bigint>;
+  abstract read(partition: string, from: bigint, max: number, signal: AbortSignal): Promise<StoredRecord[]>;
+  abstract waitForAppend(cursor: ReadonlyMap<string, bigint>, signal: AbortSignal, timeoutMs: number): Promise<void>;
+
+  subscribe(filter: ChannelFilter, start: StartPosition, options: SubscribeOptions = {}): AsyncIterable<Delivery> {
+    if (this.closed) throw new ChannelClosedError();
+    return tracked(this.readers, options.signal, (signal) => subscribeLog(this, filter, start, signal));
+  }
+
+  async fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number): Promise<FetchPage> {
+    if (this.closed) throw new ChannelClosedError();
+    return fetchLog(this, filter, cursor, max, waitMs);
+  }
+
+  protected endReaders(): void {
+    this.closed = true;
+    for (const r of this.readers) r.abort();
+  }
+}
+
+/** Resolves on the first of these emitter events, on abort, or after `timeoutMs`; leaves no listener behind. */
+export function nextEvent(emitter: EventEmitter, names: readonly string[], signal: AbortSignal, timeoutMs: number): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const n of names) emitter.off(n, done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    for (const n of names) emitter.on(n, done);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
