@@ -22,9 +22,6 @@ export interface CloudEvent {
 export const requiredAttributes = ["id", "source", "specversion", "type"] as const;
 export const optionalAttributes = ["time", "subject", "datacontenttype", "dataschema"] as const;
 
-/** CloudEvents naming rule for attributes (spec §3.1.1, lower-case a–z and 0–9). */
-export const attributeName = /^[a-z0-9]{1,20}$/;
-
 /** The key that orders events of one producer: the `partitionkey` extension, or else the subject. */
 export function partitionKey(event: CloudEvent): string | undefined {
   return event.extensions.partitionkey ?? event.subject;

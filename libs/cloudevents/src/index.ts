@@ -1,3 +1,3 @@
-export { attributeName, partitionKey, requiredAttributes, type CloudEvent } from "./cloud-event";
+export { partitionKey, requiredAttributes, type CloudEvent } from "./cloud-event";
 export { fromKafkaRecord, sourceOf, toKafkaRecord, typeOf, type KafkaRecord } from "./kafka-binding";
 export { decodeEvent, encodeEvent, fromProto, MissingAttributesError, toProto } from "./protobuf-format";

@@ -1,5 +1,5 @@
 import { WASI } from "node:wasi";
-import type { CompiledSchema, CueViolation, EngineReply } from "./types";
+import type { CompiledSchema, EngineReply } from "./types";
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -106,5 +106,3 @@ export class WasmInstance {
     }
   }
 }
-
-export type { CueViolation };
