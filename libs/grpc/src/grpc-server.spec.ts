@@ -136,3 +136,61 @@ describe("GrpcServer shutdown", () => {
     client.close();
   });
 });
+
+describe("GrpcServer health", () => {
+  it("says NOT_SERVING until marked serving, SERVING then, and NOT_SERVING once shutdown starts", async () => {
+    const { HealthCheckRequestSchema, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus: Status } = await import(
+      "../../proto/src/gen/grpc/health/v1/health_pb"
+    );
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const server = new GrpcServer({ host: "127.0.0.1", port: 0, maxMessageBytes: 1024 * 1024, shutdownGraceMs: 5000, descriptorSetPath });
+    server.register(IngestService, {
+      async publish() {
+        await held;
+        return {};
+      },
+    });
+    await server.listen();
+    const client = new grpc.Client(server.address, grpc.credentials.createInsecure());
+    const check = (service: string) =>
+      new Promise<number>((resolve, reject) =>
+        client.makeUnaryRequest(
+          "/grpc.health.v1.Health/Check",
+          (m: unknown) => Buffer.from(toBinary(HealthCheckRequestSchema, m as never)),
+          (b: Buffer) => fromBinary(HealthCheckResponseSchema, b),
+          create(HealthCheckRequestSchema, { service }),
+          (err, res) => (err ? reject(err) : resolve(res!.status)),
+        ),
+      );
+    expect(await check("")).toBe(Status.NOT_SERVING);
+    expect(await check("meshstream.v1.IngestService")).toBe(Status.NOT_SERVING);
+    server.markServing();
+    expect(await check("meshstream.v1.IngestService")).toBe(Status.SERVING);
+    // A watcher hears NOT_SERVING as soon as shutdown starts, before the server stops accepting.
+    const watch = client.makeServerStreamRequest(
+      "/grpc.health.v1.Health/Watch",
+      (m: unknown) => Buffer.from(toBinary(HealthCheckRequestSchema, m as never)),
+      (b: Buffer) => fromBinary(HealthCheckResponseSchema, b),
+      create(HealthCheckRequestSchema, { service: "meshstream.v1.IngestService" }),
+    );
+    watch.on("error", () => undefined);
+    const seen: number[] = [];
+    const notServing = new Promise<void>((resolve) =>
+      watch.on("data", (r: { status: number }) => {
+        seen.push(r.status);
+        if (r.status === Status.NOT_SERVING) resolve();
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const inFlight = unary(client, publishPath, publishBytes("x"));
+    await new Promise((r) => setTimeout(r, 50));
+    const stopped = server.shutdown();
+    await notServing;
+    expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING]);
+    release();
+    await inFlight;
+    await stopped;
+    client.close();
+  });
+});
