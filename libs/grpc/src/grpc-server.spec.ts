@@ -2,6 +2,9 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
   descriptorSetPath,
+  HealthCheckRequestSchema,
+  HealthCheckResponseSchema,
+  HealthCheckResponse_ServingStatus as Status,
   IngestService,
   PublishRequestSchema,
   PublishResponseSchema,
@@ -139,9 +142,6 @@ describe("GrpcServer shutdown", () => {
 
 describe("GrpcServer health", () => {
   it("says NOT_SERVING until marked serving, SERVING then, and NOT_SERVING once shutdown starts", async () => {
-    const { HealthCheckRequestSchema, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus: Status } = await import(
-      "../../proto/src/gen/grpc/health/v1/health_pb"
-    );
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const server = new GrpcServer({ host: "127.0.0.1", port: 0, maxMessageBytes: 1024 * 1024, shutdownGraceMs: 5000, descriptorSetPath });

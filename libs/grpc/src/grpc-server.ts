@@ -1,8 +1,8 @@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
-import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import { deserializer, serializer } from "./codec";
 import { callLogInterceptor, type CallLogEntry } from "./call-log";
+import { Health, HealthService, ServingStatus } from "./health";
 import { ActiveCalls, toGrpcHandler, type AnyImpl, type InternalErrorSink } from "./handlers";
 import { addReflection } from "./reflection";
 import type { ServiceImpl } from "./service-impl";
@@ -32,9 +32,8 @@ const overall = "";
  */
 export class GrpcServer {
   private readonly server: grpc.Server;
-  private readonly health = new HealthImplementation({ [overall]: "NOT_SERVING" });
+  private readonly health = new HealthService();
   private readonly streams = new ActiveCalls();
-  private readonly serviceNames: string[] = [];
   private port = 0;
   private stopping?: Promise<void>;
 
@@ -51,7 +50,8 @@ export class GrpcServer {
       "grpc.max_receive_message_length": options.maxMessageBytes,
       interceptors: options.logCall ? [callLogInterceptor(options.logCall)] : [],
     });
-    this.health.addToServer(this.server);
+    this.health.set(overall, ServingStatus.NOT_SERVING);
+    this.register(Health, this.health);
     addReflection(this.server, options.descriptorSetPath);
   }
 
@@ -85,8 +85,7 @@ export class GrpcServer {
       );
     }
     this.server.addService(definition as grpc.ServiceDefinition, handlers);
-    this.serviceNames.push(service.typeName);
-    this.health.setStatus(service.typeName, "NOT_SERVING");
+    this.health.set(service.typeName, ServingStatus.NOT_SERVING);
   }
 
   /** Binds and starts accepting calls; health says NOT_SERVING until markServing(). */
@@ -100,7 +99,7 @@ export class GrpcServer {
   }
 
   markServing(): void {
-    this.setAll("SERVING");
+    this.setAll(ServingStatus.SERVING);
   }
 
   /** Idempotent: a second signal waits for the first shutdown. */
@@ -110,7 +109,9 @@ export class GrpcServer {
   }
 
   private async stop(): Promise<void> {
-    this.setAll("NOT_SERVING");
+    this.setAll(ServingStatus.NOT_SERVING);
+    // A moment for health watchers to hear NOT_SERVING before their streams are ended below.
+    await new Promise((r) => setTimeout(r, 50));
     const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     // Unary calls drain by themselves; streams are open-ended, so end them now.
     this.streams.abortAll(new CallError("unavailable", "server is shutting down"));
@@ -124,6 +125,6 @@ export class GrpcServer {
   }
 
   private setAll(status: ServingStatus): void {
-    for (const name of [overall, ...this.serviceNames]) this.health.setStatus(name, status);
+    for (const name of this.health.services) this.health.set(name, status);
   }
 }

@@ -6,4 +6,5 @@ export * from "./gen/meshstream/v1/subscribe_pb";
 export * from "./gen/io/cloudevents/v1/cloudevents_pb";
 export * from "./gen/google/rpc/status_pb";
 export * from "./gen/google/rpc/error_details_pb";
+export * from "./gen/grpc/health/v1/health_pb";
 export { descriptorSetPath } from "./descriptor-set";
