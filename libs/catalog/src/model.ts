@@ -1,0 +1,46 @@
+import type { CompatibilityPolicy } from "./compatibility";
+
+export interface DataProduct {
+  readonly name: string;
+  readonly owner: string;
+  readonly description: string;
+  /** Default CloudEvents `source` of the product's events. */
+  readonly source: string;
+  readonly createTime: string;
+}
+
+export interface EventType {
+  /** CloudEvents `type`, unique in the catalog. */
+  readonly type: string;
+  readonly dataProduct: string;
+  readonly description: string;
+  readonly compatibility: CompatibilityPolicy;
+  /** The CUE definition event data must satisfy, e.g. "#Identity". */
+  readonly definition: string;
+  readonly latestVersion: number;
+  readonly createTime: string;
+}
+
+export interface SchemaVersion {
+  readonly type: string;
+  readonly version: number;
+  readonly cueSource: string;
+  readonly definition: string;
+  /** sha256 of definition and source: the same pair registered again is the same version. */
+  readonly fingerprint: string;
+  /** What events validated by it carry in `dataschema`. */
+  readonly uri: string;
+  readonly createTime: string;
+}
+
+/** Errors in the platform's shared vocabulary (see libs/grpc status mapping). */
+export class CatalogError extends Error {
+  constructor(
+    readonly code: "invalid_argument" | "not_found" | "already_exists" | "failed_precondition",
+    message: string,
+    readonly violations?: readonly { field: string; description: string }[],
+  ) {
+    super(message);
+    this.name = "CatalogError";
+  }
+}
