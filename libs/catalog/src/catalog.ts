@@ -1,0 +1,188 @@
+import { createHash } from "node:crypto";
+import { CueSyntaxError, type CueEngine, type Schema } from "@meshstream/cuelang-wasm";
+import type { CatalogStore } from "./catalog-store";
+import { incompatibilities, IncompatibleSchemaError, type CompatibilityPolicy } from "./compatibility";
+import { CatalogError, type DataProduct, type EventType, type SchemaVersion } from "./model";
+import { paginate, type Page } from "./page";
+
+export interface CatalogOptions {
+  /** Largest CUE source accepted. */
+  readonly maxSourceBytes: number;
+}
+
+/** CloudEvents `type`: the spec asks for a non-empty string; the platform keeps it printable and path-safe. */
+const typeName = /^[A-Za-z0-9][A-Za-z0-9._:\-/]{0,254}$/;
+const productName = /^[a-z][a-z0-9-]{0,62}$/;
+const definitionName = /^#[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Data products, their event types and the versioned CUE schemas of those
+ * types. Compiled schemas are kept per (type, version) for validation.
+ */
+export class Catalog {
+  private readonly compiled = new Map<string, Promise<Schema>>();
+
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly engine: CueEngine,
+    private readonly options: CatalogOptions,
+  ) {}
+
+  // --- data products
+
+  async createDataProduct(input: { name: string; owner: string; description: string; source: string }): Promise<DataProduct> {
+    if (!productName.test(input.name)) {
+      throw new CatalogError("invalid_argument", `data product name ${JSON.stringify(input.name)} must match ${productName.source}`, [
+        { field: "data_product.name", description: `must match ${productName.source}` },
+      ]);
+    }
+    if (this.store.getProduct(input.name)) throw new CatalogError("already_exists", `data product ${input.name} already exists`);
+    const product: DataProduct = { ...input, source: input.source || `/${input.name}`, createTime: new Date().toISOString() };
+    await this.store.putProduct(product);
+    return product;
+  }
+
+  getDataProduct(name: string): DataProduct {
+    const product = this.store.getProduct(name);
+    if (!product) throw new CatalogError("not_found", `data product ${name} not found`);
+    return product;
+  }
+
+  listDataProducts(pageSize: number, pageToken: string): Page<DataProduct> {
+    return paginate(this.store.listProducts(), (p) => p.name, pageSize, pageToken);
+  }
+
+  // --- event types
+
+  async registerEventType(input: { type: string; dataProduct: string; description: string; compatibility: CompatibilityPolicy; definition: string }): Promise<EventType> {
+    if (!typeName.test(input.type)) {
+      throw new CatalogError("invalid_argument", `event type ${JSON.stringify(input.type)} breaks the naming rules: ${typeName.source}`, [
+        { field: "event_type.type", description: `must match ${typeName.source}` },
+      ]);
+    }
+    if (!definitionName.test(input.definition)) {
+      throw new CatalogError("invalid_argument", `definition ${JSON.stringify(input.definition)} is not a CUE definition name such as #Identity`, [
+        { field: "event_type.definition", description: "must be a CUE definition name such as #Identity" },
+      ]);
+    }
+    this.getDataProduct(input.dataProduct);
+    if (this.store.getEventType(input.type)) throw new CatalogError("already_exists", `event type ${input.type} already exists`);
+    const eventType: EventType = { ...input, latestVersion: 0, createTime: new Date().toISOString() };
+    await this.store.putEventType(eventType);
+    return eventType;
+  }
+
+  getEventType(type: string): EventType {
+    const eventType = this.store.getEventType(type);
+    if (!eventType) throw new CatalogError("not_found", `event type ${type} not found`);
+    return eventType;
+  }
+
+  listEventTypes(dataProduct: string, pageSize: number, pageToken: string): Page<EventType> {
+    if (dataProduct) this.getDataProduct(dataProduct);
+    const types = this.store.listEventTypes().filter((t) => !dataProduct || t.dataProduct === dataProduct);
+    return paginate(types, (t) => t.type, pageSize, pageToken);
+  }
+
+  /** Every word must appear in the type name or its description, case-insensitively. */
+  searchEventTypes(query: string, pageSize: number, pageToken: string): Page<EventType> {
+    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    const found = this.store.listEventTypes().filter((t) => {
+      const text = `${t.type} ${t.description}`.toLowerCase();
+      return words.every((w) => text.includes(w));
+    });
+    return paginate(found, (t) => t.type, pageSize, pageToken);
+  }
+
+  // --- schema versions
+
+  /**
+   * Registers a new version when the type's policy accepts it; the same
+   * source and definition again return the existing version.
+   */
+  async registerSchemaVersion(input: { type: string; cueSource: string; definition?: string }, dryRun = false): Promise<{ version: SchemaVersion; created: boolean }> {
+    const eventType = this.getEventType(input.type);
+    const definition = input.definition || eventType.definition;
+    const fingerprint = createHash("sha256").update(`${definition}\n${input.cueSource}`).digest("hex");
+    const earlier = this.store.listSchemaVersions(input.type);
+    const same = earlier.find((v) => v.fingerprint === fingerprint);
+    if (same) return { version: same, created: false };
+
+    const schema = await this.compile(input.type, input.cueSource, definition);
+    const candidate = { schema, definition };
+    const previous = await Promise.all(earlier.map(async (v) => ({ schema: await this.schemaOf(v), definition: v.definition, version: v.version })));
+    const broken = await incompatibilities(this.engine, eventType.compatibility, candidate, previous);
+    if (broken.length > 0) throw new IncompatibleSchemaError(eventType.compatibility, broken);
+
+    const number = (earlier.at(-1)?.version ?? 0) + 1;
+    const version: SchemaVersion = {
+      type: input.type,
+      version: number,
+      cueSource: input.cueSource,
+      definition,
+      fingerprint,
+      uri: `meshstream:schema/${encodeURIComponent(input.type)}/${number}`,
+      createTime: new Date().toISOString(),
+    };
+    if (dryRun) {
+      this.engine.release(schema);
+      return { version, created: false };
+    }
+    await this.store.putSchemaVersion(version);
+    await this.store.putEventType({ ...eventType, latestVersion: number });
+    this.compiled.set(`${version.type}@${version.version}`, Promise.resolve(schema));
+    return { version, created: true };
+  }
+
+  /** Version 0 means the latest. */
+  getSchemaVersion(type: string, version: number): SchemaVersion {
+    const versions = this.store.listSchemaVersions(this.getEventType(type).type);
+    const found = version === 0 ? versions.at(-1) : versions.find((v) => v.version === version);
+    if (!found) throw new CatalogError("not_found", version === 0 ? `event type ${type} has no schema version yet` : `event type ${type} has no schema version ${version}`);
+    return found;
+  }
+
+  listSchemaVersions(type: string, pageSize: number, pageToken: string): Page<SchemaVersion> {
+    const versions = this.store.listSchemaVersions(this.getEventType(type).type);
+    // Keys padded so that their text order is their number order.
+    return paginate(versions, (v) => String(v.version).padStart(10, "0"), pageSize, pageToken);
+  }
+
+  /** The compiled schema of a version, compiled once. */
+  schemaOf(version: SchemaVersion): Promise<Schema> {
+    const key = `${version.type}@${version.version}`;
+    let schema = this.compiled.get(key);
+    if (!schema) {
+      schema = this.engine.compile(version.cueSource, `${version.type}@${version.version}.cue`);
+      this.compiled.set(key, schema);
+    }
+    return schema;
+  }
+
+  private async compile(type: string, source: string, definition: string): Promise<Schema> {
+    const bytes = Buffer.byteLength(source);
+    if (bytes > this.options.maxSourceBytes) {
+      throw new CatalogError("invalid_argument", `CUE source of ${bytes} bytes is larger than the limit of ${this.options.maxSourceBytes} bytes`);
+    }
+    let schema: Schema;
+    try {
+      schema = await this.engine.compile(source, `${type}.cue`);
+    } catch (err) {
+      if (err instanceof CueSyntaxError) {
+        throw new CatalogError(
+          "invalid_argument",
+          err.message,
+          err.violations.map((v) => ({ field: "cue_source", description: v.line ? `${v.line}:${v.column}: ${v.message}` : v.message })),
+        );
+      }
+      throw err;
+    }
+    if (!schema.definitions.includes(definition)) {
+      this.engine.release(schema);
+      throw new CatalogError("invalid_argument", `definition ${definition} is not in the source (it defines: ${schema.definitions.join(", ") || "none"})`, [
+        { field: "definition", description: `${definition} is not defined` },
+      ]);
+    }
+    return schema;
+  }
+}
