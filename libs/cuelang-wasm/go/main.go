@@ -139,6 +139,22 @@ func openapi(ptr, size uint32) (result uint64) {
 	return answer(json.RawMessage(b), nil, nil)
 }
 
+//go:wasmexport export
+func export(ptr, size uint32) (result uint64) {
+	defer guard(&result)
+	var req struct {
+		Handle uint32 `json:"handle"`
+	}
+	if err := decode(ptr, size, &req); err != nil {
+		return answer(nil, nil, err)
+	}
+	b, err := eng.Export(req.Handle)
+	if err != nil {
+		return answer(nil, nil, err)
+	}
+	return answer(json.RawMessage(b), nil, nil)
+}
+
 //go:wasmexport jsonschema
 func jsonschema(ptr, size uint32) (result uint64) {
 	defer guard(&result)

@@ -131,6 +131,13 @@ describe("CueEngine", () => {
     expect(jsonSchema).toMatchObject({ type: "object", additionalProperties: false, required: ["Last", "first"] });
   });
 
+  it("exports a source as data, and names what is not concrete", async () => {
+    const data = await engine.compile('product: {name: "people", tags: ["a"]}\nlimit: 2 * 3\n');
+    expect(await engine.exportJson(data)).toEqual({ product: { name: "people", tags: ["a"] }, limit: 6 });
+    const open = await engine.compile("product: {name: string}\n", "decl.cue");
+    await expect(engine.exportJson(open)).rejects.toThrow(/product\.name: incomplete value string/);
+  });
+
   it("decides subsumption, naming the field that breaks it", async () => {
     const v1 = await engine.compile("#T: { a: string, n: number & <130 }");
     const addOptional = await engine.compile("#T: { a: string, n: number & <130, b?: int }");

@@ -131,6 +131,11 @@ export class CueEngine {
     return unwrap(await this.call({ op: "openapi", schema: schema.id }, [schema])) as Record<string, unknown>;
   }
 
+  /** A schema evaluated as data (every value concrete), as `cue export` would print it; errors carry line:column. */
+  async exportJson(schema: Schema): Promise<unknown> {
+    return unwrap(await this.call({ op: "export", schema: schema.id }, [schema]));
+  }
+
   /** The JSON Schema (draft 2020-12) of one definition. */
   async jsonSchema(target: Definition): Promise<Record<string, unknown>> {
     return unwrap(await this.call({ op: "jsonschema", ref: ref(target) }, [target.schema])) as Record<string, unknown>;
@@ -239,6 +244,7 @@ function referencedSchemas(call: WorkerOp): number[] {
     case "subsumes":
       return [call.general.schema, call.specific.schema];
     case "openapi":
+    case "export":
     case "release":
       return [call.schema];
     case "compile":

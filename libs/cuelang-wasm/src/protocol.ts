@@ -16,6 +16,7 @@ export type WorkerOp =
   | { readonly op: "compile"; readonly schema: SchemaSource }
   | { readonly op: "validate"; readonly ref: DefinitionRef; readonly document: Uint8Array }
   | { readonly op: "openapi"; readonly schema: number }
+  | { readonly op: "export"; readonly schema: number }
   | { readonly op: "jsonschema"; readonly ref: DefinitionRef }
   | { readonly op: "subsumes"; readonly general: DefinitionRef; readonly specific: DefinitionRef }
   | { readonly op: "release"; readonly schema: number }

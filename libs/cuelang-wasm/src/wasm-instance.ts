@@ -8,6 +8,7 @@ interface Exports {
   compile(ptr: number, len: number): bigint;
   validate(ptr: number, len: number): bigint;
   openapi(ptr: number, len: number): bigint;
+  export(ptr: number, len: number): bigint;
   jsonschema(ptr: number, len: number): bigint;
   subsumes(ptr: number, len: number): bigint;
   release(handle: number): void;
@@ -67,6 +68,10 @@ export class WasmInstance {
     return this.callJson("openapi", { handle });
   }
 
+  exportJson(handle: number): EngineReply<unknown> {
+    return this.callJson("export", { handle });
+  }
+
   jsonSchema(handle: number, definition: string): EngineReply<unknown> {
     return this.callJson("jsonschema", { handle, definition });
   }
@@ -84,7 +89,7 @@ export class WasmInstance {
     return this.x.memory.buffer.byteLength;
   }
 
-  private callJson<T>(op: "compile" | "openapi" | "jsonschema" | "subsumes", request: unknown): EngineReply<T> {
+  private callJson<T>(op: "compile" | "openapi" | "export" | "jsonschema" | "subsumes", request: unknown): EngineReply<T> {
     const input = encoder.encode(JSON.stringify(request));
     const ptr = this.x.alloc(input.length);
     try {

@@ -30,6 +30,8 @@ async function main(): Promise<void> {
         return engine.validate(handle(call.ref.schema), call.ref.definition, call.document);
       case "openapi":
         return engine.openApi(handle(call.schema));
+      case "export":
+        return engine.exportJson(handle(call.schema));
       case "jsonschema":
         return engine.jsonSchema(handle(call.ref.schema), call.ref.definition);
       case "subsumes":

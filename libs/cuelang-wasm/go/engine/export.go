@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cuelang.org/go/cue"
 	"cuelang.org/go/encoding/jsonschema"
 	"cuelang.org/go/encoding/openapi"
 )
@@ -34,4 +35,21 @@ func (e *Engine) JSONSchema(handle uint32, name string) ([]byte, error) {
 		return nil, &Error{Kind: KindExport, Message: message1(err)}
 	}
 	return v.MarshalJSON()
+}
+
+// Export evaluates a whole schema source as data (every value concrete) and
+// returns it as JSON: declarations written in CUE are read this way.
+func (e *Engine) Export(handle uint32) ([]byte, error) {
+	s, ok := e.schemas[handle]
+	if !ok {
+		return nil, fail(KindNotFound, "no schema with handle %d", handle)
+	}
+	if err := s.value.Validate(cue.Concrete(true)); err != nil {
+		return nil, &Error{Kind: KindExport, Message: message1(err), Violations: violations(err, nil)}
+	}
+	b, err := s.value.MarshalJSON()
+	if err != nil {
+		return nil, &Error{Kind: KindExport, Message: message1(err), Violations: violations(err, nil)}
+	}
+	return b, nil
 }
