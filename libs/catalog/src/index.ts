@@ -4,3 +4,4 @@ export { incompatibilities, IncompatibleSchemaError, type CompatibilityPolicy, t
 export { EmbeddedCatalogStore } from "./embedded-catalog-store";
 export { CatalogError, type DataProduct, type EventType, type SchemaVersion } from "./model";
 export type { Page } from "./page";
+export { DeclarationError, loadDeclarations } from "./declarations";

@@ -1,0 +1,71 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CueEngine } from "@meshstream/cuelang-wasm";
+import { Catalog } from "./catalog";
+import { DeclarationError, loadDeclarations } from "./declarations";
+import { EmbeddedCatalogStore } from "./embedded-catalog-store";
+
+const shipped = join(__dirname, "..", "..", "..", "schemas");
+
+describe("declarations in schemas/", () => {
+  let engine: CueEngine;
+  const stores: EmbeddedCatalogStore[] = [];
+  beforeAll(async () => {
+    engine = await CueEngine.start({ workers: 1 });
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await engine.close();
+  });
+
+  const catalogAt = (dir: string) => {
+    const store = EmbeddedCatalogStore.open(dir);
+    stores.push(store);
+    return new Catalog(store, engine, { maxSourceBytes: 65536 });
+  };
+  const freshCatalog = () => {
+    const dir = mkdtempSync(join(tmpdir(), "meshstream-decl-"));
+    return { dir, catalog: catalogAt(dir) };
+  };
+
+  it("loads the shipped people product, idempotently across restarts", async () => {
+    const { dir, catalog } = freshCatalog();
+    expect(await loadDeclarations(shipped, catalog, engine)).toEqual({ products: 1, types: 1 });
+    expect(catalog.getDataProduct("people").owner).toBe("people-team");
+    expect(catalog.getEventType("MySource:newPerson")).toMatchObject({ definition: "#Identity", latestVersion: 1 });
+    // A restart: a new catalog on the same store loads the same declarations.
+    const again = catalogAt(dir);
+    await loadDeclarations(shipped, again, engine);
+    expect(again.listSchemaVersions("MySource:newPerson", 10, "").items.map((v) => v.version)).toEqual([1]);
+    expect(again.listDataProducts(10, "").items).toHaveLength(1);
+  });
+
+  const declare = (product: string, files: Record<string, string>) => {
+    const root = mkdtempSync(join(tmpdir(), "meshstream-schemas-"));
+    mkdirSync(join(root, product));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(root, product, name), text);
+    return root;
+  };
+
+  it.each([
+    ["CUE that does not parse", { "product.cue": 'product: {\n  name: "x"\n  owner: \n' }, /product\.cue:\d+:\d+: /],
+    ["a missing owner", { "product.cue": 'product: name: "shop"\n' }, /product\.cue: product\.owner: field is required but not present/],
+    ["a bad product name", { "product.cue": 'product: {name: "Shop!", owner: "o"}\n' }, /product\.cue: product\.name: invalid value "Shop!"/],
+    [
+      "a schema file that does not exist",
+      { "product.cue": 'product: {name: "shop", owner: "o"}\ntypes: "shop.order": {definition: "#Order", schema: "order.cue"}\n' },
+      /types\."shop\.order"\.schema: order\.cue does not exist/,
+    ],
+    [
+      "a schema that does not compile",
+      { "product.cue": 'product: {name: "shop", owner: "o"}\ntypes: "shop.order": {definition: "#Order", schema: "order.cue"}\n', "order.cue": "#Order: {\n  id: \n" },
+      /product\.cue: .*order\.cue:\d+:\d+/,
+    ],
+  ])("stops on %s with the file, the place and the reason", async (_what, files, message) => {
+    const { catalog } = freshCatalog();
+    const err = await loadDeclarations(declare("shop", files), catalog, engine).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeclarationError);
+    expect((err as Error).message).toMatch(message);
+  });
+});
