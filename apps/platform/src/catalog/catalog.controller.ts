@@ -1,8 +1,134 @@
-import { GrpcService, type ServiceImpl } from "@meshstream/grpc";
-import { CatalogService } from "@meshstream/proto";
-import { Injectable } from "@nestjs/common";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Catalog, type CompatibilityPolicy, type DataProduct, type EventType, type SchemaVersion } from "@meshstream/catalog";
+import type { CueEngine } from "@meshstream/cuelang-wasm";
+import { CallError, GrpcService, type ServiceImpl } from "@meshstream/grpc";
+import { CatalogService, CompatibilityPolicy as PolicyProto, type EventInput } from "@meshstream/proto";
+import { Inject, Injectable } from "@nestjs/common";
+import { CUE_ENGINE } from "./tokens";
 
-/** Thin translator between CatalogService messages and the domain. */
+const policyOf = (p: PolicyProto): CompatibilityPolicy =>
+  p === PolicyProto.UNSPECIFIED ? "BACKWARD" : (PolicyProto[p] as CompatibilityPolicy | undefined) ?? "BACKWARD";
+
+const time = (iso: string) => timestampFromDate(new Date(iso));
+const product = (p: DataProduct) => ({ ...p, createTime: time(p.createTime) });
+const eventType = (t: EventType) => ({ ...t, compatibility: PolicyProto[t.compatibility], createTime: time(t.createTime) });
+const schemaVersion = (v: SchemaVersion) => ({ ...v, createTime: time(v.createTime) });
+// protobuf-es gives google.protobuf.Struct fields as plain JSON objects.
+const struct = (doc: unknown) => doc as JsonObject;
+
+/** The event data of an input as JSON text, whichever way it came. */
+export function dataOf(event: EventInput | undefined): string {
+  switch (event?.payload.case) {
+    case "data":
+      return JSON.stringify(event.payload.value);
+    case "dataJson":
+      return Buffer.from(event.payload.value).toString("utf8");
+    default:
+      throw new CallError("invalid_argument", "event has no data: set data or data_json", [{ field: "event.data", description: "required" }]);
+  }
+}
+
+/** Thin translator between CatalogService messages and the Catalog. */
 @Injectable()
 @GrpcService(CatalogService)
-export class CatalogController implements ServiceImpl<typeof CatalogService> {}
+export class CatalogController implements ServiceImpl<typeof CatalogService> {
+  constructor(
+    private readonly catalog: Catalog,
+    @Inject(CUE_ENGINE) private readonly engine: CueEngine,
+  ) {}
+
+  async createDataProduct(req: { dataProduct?: { name: string; owner: string; description: string; source: string } }) {
+    const p = req.dataProduct;
+    if (!p) throw new CallError("invalid_argument", "data_product is required", [{ field: "data_product", description: "required" }]);
+    return { dataProduct: product(await this.catalog.createDataProduct(p)) };
+  }
+
+  async getDataProduct(req: { name: string }) {
+    return { dataProduct: product(this.catalog.getDataProduct(req.name)) };
+  }
+
+  async listDataProducts(req: { pageSize: number; pageToken: string }) {
+    const page = this.catalog.listDataProducts(req.pageSize, req.pageToken);
+    return { dataProducts: page.items.map(product), nextPageToken: page.nextPageToken };
+  }
+
+  async registerEventType(req: { eventType?: { type: string; dataProduct: string; description: string; compatibility: PolicyProto; definition: string } }) {
+    const t = req.eventType;
+    if (!t) throw new CallError("invalid_argument", "event_type is required", [{ field: "event_type", description: "required" }]);
+    return { eventType: eventType(await this.catalog.registerEventType({ ...t, compatibility: policyOf(t.compatibility) })) };
+  }
+
+  async getEventType(req: { type: string }) {
+    return { eventType: eventType(this.catalog.getEventType(req.type)) };
+  }
+
+  async listEventTypes(req: { dataProduct: string; pageSize: number; pageToken: string }) {
+    const page = this.catalog.listEventTypes(req.dataProduct, req.pageSize, req.pageToken);
+    return { eventTypes: page.items.map(eventType), nextPageToken: page.nextPageToken };
+  }
+
+  async searchEventTypes(req: { query: string; pageSize: number; pageToken: string }) {
+    const page = this.catalog.searchEventTypes(req.query, req.pageSize, req.pageToken);
+    return { eventTypes: page.items.map(eventType), nextPageToken: page.nextPageToken };
+  }
+
+  async registerSchemaVersion(req: { type: string; cueSource: string; definition: string }) {
+    const { version, created } = await this.catalog.registerSchemaVersion(req);
+    return { schemaVersion: schemaVersion(version), created };
+  }
+
+  async getSchemaVersion(req: { type: string; version: number }) {
+    return { schemaVersion: schemaVersion(this.catalog.getSchemaVersion(req.type, req.version)) };
+  }
+
+  async listSchemaVersions(req: { type: string; pageSize: number; pageToken: string }) {
+    const page = this.catalog.listSchemaVersions(req.type, req.pageSize, req.pageToken);
+    return { schemaVersions: page.items.map(schemaVersion), nextPageToken: page.nextPageToken };
+  }
+
+  async checkCompatibility(req: { type: string; cueSource: string; definition: string }) {
+    try {
+      await this.catalog.registerSchemaVersion(req, true);
+      return { compatible: true };
+    } catch (err) {
+      const violations = (err as { code?: string; violations?: { field: string; description: string }[] }).violations;
+      if ((err as { code?: string }).code !== "failed_precondition" || !violations) throw err;
+      return { compatible: false, violations };
+    }
+  }
+
+  async validateEvent(req: { event?: EventInput }) {
+    const type = req.event?.type ?? "";
+    const version = this.catalog.getSchemaVersion(type, req.event?.schemaVersion ?? 0);
+    const violations = await this.engine.validate({ schema: await this.catalog.schemaOf(version), definition: version.definition }, dataOf(req.event));
+    return {
+      valid: violations.length === 0,
+      violations: violations.map((v) => ({ field: v.path.join("."), description: v.message })),
+      schemaVersion: version.version,
+    };
+  }
+
+  async getOpenApi(req: { subject: { case: "type" | "dataProduct" | undefined; value?: string }; version: number }) {
+    if (req.subject.case === "type") {
+      const version = this.catalog.getSchemaVersion(req.subject.value!, req.version);
+      return { document: struct(await this.engine.openApi(await this.catalog.schemaOf(version))) };
+    }
+    if (req.subject.case === "dataProduct") {
+      // One document for the product: the components of the latest schema of each of its types.
+      const schemas: Record<string, unknown> = {};
+      let document: Record<string, unknown> = {};
+      for (const t of this.catalog.listEventTypes(req.subject.value!, 1000, "").items.filter((t) => t.latestVersion > 0)) {
+        document = await this.engine.openApi(await this.catalog.schemaOf(this.catalog.getSchemaVersion(t.type, 0)));
+        Object.assign(schemas, (document.components as { schemas?: Record<string, unknown> } | undefined)?.schemas ?? {});
+      }
+      return { document: struct({ ...document, openapi: "3.0.0", components: { schemas } }) };
+    }
+    throw new CallError("invalid_argument", "set type or data_product", [{ field: "subject", description: "required" }]);
+  }
+
+  async getJsonSchema(req: { type: string; version: number }) {
+    const version = this.catalog.getSchemaVersion(req.type, req.version);
+    return { schema: struct(await this.engine.jsonSchema({ schema: await this.catalog.schemaOf(version), definition: version.definition })) };
+  }
+}

@@ -28,6 +28,7 @@ const schema = z.object({
   MESHSTREAM_MAX_MESSAGE_BYTES: positiveInt(256 * 1024 * 1024).default(4 * 1024 * 1024),
   MESHSTREAM_MAX_EVENT_BYTES: positiveInt(256 * 1024 * 1024).default(1024 * 1024),
   MESHSTREAM_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+  MESHSTREAM_MAX_SCHEMA_BYTES: positiveInt(16 * 1024 * 1024).default(256 * 1024),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -42,6 +43,7 @@ export interface PlatformConfig {
   readonly maxMessageBytes: number;
   readonly maxEventBytes: number;
   readonly shutdownGraceMs: number;
+  readonly maxSchemaBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -74,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
     maxMessageBytes: c.MESHSTREAM_MAX_MESSAGE_BYTES,
     maxEventBytes: c.MESHSTREAM_MAX_EVENT_BYTES,
     shutdownGraceMs: c.MESHSTREAM_SHUTDOWN_GRACE_MS,
+    maxSchemaBytes: c.MESHSTREAM_MAX_SCHEMA_BYTES,
   };
 }
