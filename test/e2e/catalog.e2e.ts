@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { CueEngine } from "@meshstream/cuelang-wasm";
 import { run } from "../harness/run";
 import { startPlatform, type RunningPlatform } from "../harness/platform";
@@ -36,9 +37,28 @@ describe("CatalogService through grpcurl", () => {
     expect(version.json).toMatchObject({ schemaVersion: { version: 1, uri: "meshstream:schema/shop.order.placed/1" }, created: true });
 
     const products = await call("ListDataProducts", {});
-    expect((products.json!.dataProducts as { name: string }[]).map((p) => p.name)).toEqual(["people", "shop"]);
+    expect((products.json!.dataProducts as { name: string }[]).map((p) => p.name)).toEqual(expect.arrayContaining(["people", "shop"]));
     const found = await call("SearchEventTypes", { query: "customer order" });
     expect((found.json!.eventTypes as { type: string }[]).map((t) => t.type)).toEqual(["shop.order.placed"]);
+  });
+
+  it("streams catalog changes to a grpcurl watcher", async () => {
+    const watcher = spawn(toolPath("GRPCURL"), ["-plaintext", "-d", "{}", platform.address, "meshstream.v1.CatalogService/WatchCatalog"]);
+    let out = "";
+    const seen = new Promise<void>((resolve) =>
+      watcher.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('"name": "watched"')) resolve();
+      }),
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await call("CreateDataProduct", { dataProduct: { name: "watched", owner: "o" } })).code).toBe(0);
+      await seen;
+      expect(out).toContain('"dataProduct": {');
+    } finally {
+      watcher.kill();
+    }
   });
 
   it("exports the OpenAPI document the CUE engine makes of the schema", async () => {

@@ -1,9 +1,16 @@
 import { createHash } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { CueSyntaxError, type CueEngine, type Schema } from "@meshstream/cuelang-wasm";
 import type { CatalogStore } from "./catalog-store";
 import { incompatibilities, IncompatibleSchemaError, type CompatibilityPolicy } from "./compatibility";
 import { CatalogError, type DataProduct, type EventType, type SchemaVersion } from "./model";
 import { paginate, type Page } from "./page";
+
+/** One change to the catalog, as watchers receive it. */
+export type CatalogChange =
+  | { readonly kind: "dataProduct"; readonly value: DataProduct }
+  | { readonly kind: "eventType"; readonly value: EventType }
+  | { readonly kind: "schemaVersion"; readonly value: SchemaVersion };
 
 export interface CatalogOptions {
   /** Largest CUE source accepted. */
@@ -21,6 +28,17 @@ const definitionName = /^#[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export class Catalog {
   private readonly compiled = new Map<string, Promise<Schema>>();
+  private readonly changes = new EventEmitter().setMaxListeners(0);
+
+  /** Calls `listener` with every change from now on; returns the function that stops it. */
+  watch(listener: (change: CatalogChange) => void): () => void {
+    this.changes.on("change", listener);
+    return () => this.changes.off("change", listener);
+  }
+
+  private changed(change: CatalogChange): void {
+    this.changes.emit("change", change);
+  }
 
   constructor(
     private readonly store: CatalogStore,
@@ -39,6 +57,7 @@ export class Catalog {
     if (this.store.getProduct(input.name)) throw new CatalogError("already_exists", `data product ${input.name} already exists`);
     const product: DataProduct = { ...input, source: input.source || `/${input.name}`, createTime: new Date().toISOString() };
     await this.store.putProduct(product);
+    this.changed({ kind: "dataProduct", value: product });
     return product;
   }
 
@@ -69,6 +88,7 @@ export class Catalog {
     if (this.store.getEventType(input.type)) throw new CatalogError("already_exists", `event type ${input.type} already exists`);
     const eventType: EventType = { ...input, latestVersion: 0, createTime: new Date().toISOString() };
     await this.store.putEventType(eventType);
+    this.changed({ kind: "eventType", value: eventType });
     return eventType;
   }
 
@@ -131,6 +151,7 @@ export class Catalog {
     await this.store.putSchemaVersion(version);
     await this.store.putEventType({ ...eventType, latestVersion: number });
     this.compiled.set(`${version.type}@${version.version}`, Promise.resolve(schema));
+    this.changed({ kind: "schemaVersion", value: version });
     return { version, created: true };
   }
 

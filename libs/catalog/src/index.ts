@@ -1,4 +1,4 @@
-export { Catalog, type CatalogOptions } from "./catalog";
+export { Catalog, type CatalogChange, type CatalogOptions } from "./catalog";
 export type { CatalogStore } from "./catalog-store";
 export { incompatibilities, IncompatibleSchemaError, type CompatibilityPolicy, type Incompatibility, type Subsumption, type VersionedDefinition } from "./compatibility";
 export { EmbeddedCatalogStore } from "./embedded-catalog-store";

@@ -1,6 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Catalog, type CompatibilityPolicy, type DataProduct, type EventType, type SchemaVersion } from "@meshstream/catalog";
+import { Catalog, type CatalogChange, type CompatibilityPolicy, type DataProduct, type EventType, type SchemaVersion } from "@meshstream/catalog";
 import type { CueEngine } from "@meshstream/cuelang-wasm";
 import { CallError, GrpcService, type ServiceImpl } from "@meshstream/grpc";
 import { CatalogService, CompatibilityPolicy as PolicyProto, type EventInput } from "@meshstream/proto";
@@ -130,5 +130,43 @@ export class CatalogController implements ServiceImpl<typeof CatalogService> {
   async getJsonSchema(req: { type: string; version: number }) {
     const version = this.catalog.getSchemaVersion(req.type, req.version);
     return { schema: struct(await this.engine.jsonSchema({ schema: await this.catalog.schemaOf(version), definition: version.definition })) };
+  }
+
+  /** Changes from now on; a watcher that falls 1,000 changes behind is ended with RESOURCE_EXHAUSTED. */
+  async *watchCatalog(_req: unknown, ctx: { signal: AbortSignal }) {
+    const queue: CatalogChange[] = [];
+    let wake: (() => void) | undefined;
+    let overflow = false;
+    const stop = this.catalog.watch((change) => {
+      if (queue.length >= 1000) overflow = true;
+      else queue.push(change);
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    ctx.signal.addEventListener("abort", onAbort);
+    try {
+      while (!ctx.signal.aborted) {
+        if (overflow) throw new CallError("resource_exhausted", "the watcher fell more than 1000 changes behind; watch again");
+        const change = queue.shift();
+        if (!change) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        switch (change.kind) {
+          case "dataProduct":
+            yield { change: { case: "dataProduct" as const, value: product(change.value) } };
+            break;
+          case "eventType":
+            yield { change: { case: "eventType" as const, value: eventType(change.value) } };
+            break;
+          case "schemaVersion":
+            yield { change: { case: "schemaVersion" as const, value: schemaVersion(change.value) } };
+            break;
+        }
+      }
+    } finally {
+      stop();
+      ctx.signal.removeEventListener("abort", onAbort);
+    }
   }
 }
