@@ -21,7 +21,7 @@ describe("CatalogService through grpcurl", () => {
   };
 
   beforeAll(async () => {
-    platform = await startPlatform();
+    platform = await startPlatform({ MESHSTREAM_MAX_SCHEMA_BYTES: "2048" });
   });
   afterAll(async () => {
     await platform?.stop();
@@ -73,6 +73,11 @@ describe("CatalogService through grpcurl", () => {
     }
   });
 
+  it("exports the JSON Schema of the type's definition", async () => {
+    const r = await call("GetJsonSchema", { type: "MySource:newPerson" });
+    expect(r.json!.schema).toMatchObject({ type: "object", additionalProperties: false, required: ["Last", "first"], properties: { Age: { exclusiveMaximum: 130 } } });
+  });
+
   it("validates the seed's event with Age 140 as the seed says", async () => {
     const r = await call("ValidateEvent", { event: { type: "MySource:newPerson", data: { first: "John", Last: "Doe", Age: 140 } } });
     expect(r.json).toEqual({ violations: [{ field: "Age", description: "#Identity.Age: invalid value 140 (out of bound <130)" }], schemaVersion: 1 });
@@ -83,6 +88,7 @@ describe("CatalogService through grpcurl", () => {
   it.each([
     ["CUE that does not compile", "RegisterSchemaVersion", { type: "shop.order.placed", cueSource: "#Order: {\n  id: \n" }, "InvalidArgument", /:\d+:\d+: /],
     ["a definition not in the source", "RegisterSchemaVersion", { type: "shop.order.placed", cueSource: "#Other: {a: int}" }, "InvalidArgument", /#Order is not in the source/],
+    ["a source over the size limit", "RegisterSchemaVersion", { type: "shop.order.placed", cueSource: orderSchema + "// pad\n".repeat(400) }, "InvalidArgument", /larger than the limit of 2048 bytes/],
     ["a tightened bound", "RegisterSchemaVersion", { type: "shop.order.placed", cueSource: orderSchema.replace(">=0", ">=100") }, "FailedPrecondition", /total/],
     ["a bad type name", "RegisterEventType", { eventType: { type: "bad type", dataProduct: "shop", definition: "#Order" } }, "InvalidArgument", /naming rules/],
     ["an unknown product", "GetDataProduct", { name: "ghosts" }, "NotFound", /data product ghosts not found/],

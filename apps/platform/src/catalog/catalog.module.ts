@@ -1,4 +1,4 @@
-import { Catalog, EmbeddedCatalogStore, loadDeclarations, type CatalogStore } from "@meshstream/catalog";
+import { Catalog, EmbeddedCatalogStore, KafkaCatalogStore, loadDeclarations, type CatalogStore } from "@meshstream/catalog";
 import { CueEngine } from "@meshstream/cuelang-wasm";
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from "@nestjs/common";
 import type { PlatformConfig } from "../config/config";
@@ -33,8 +33,15 @@ class CatalogLifecycle implements OnModuleInit, OnApplicationShutdown {
 @Module({
   providers: [
     { provide: CUE_ENGINE, useFactory: () => CueEngine.start() },
-    // The embedded store also serves a platform on Kafka for now: one instance owns its catalog.
-    { provide: CATALOG_STORE, inject: [PLATFORM_CONFIG], useFactory: (c: PlatformConfig) => EmbeddedCatalogStore.open(c.dataDir) },
+    // On Kafka the catalog lives in a compacted topic, shared by every instance on that cluster.
+    {
+      provide: CATALOG_STORE,
+      inject: [PLATFORM_CONFIG],
+      useFactory: (c: PlatformConfig): CatalogStore | Promise<CatalogStore> =>
+        c.channel === "kafka"
+          ? KafkaCatalogStore.open({ brokers: c.kafka.brokers, topic: `${c.kafka.topicPrefix}__catalog` })
+          : EmbeddedCatalogStore.open(c.dataDir),
+    },
     {
       provide: Catalog,
       inject: [CATALOG_STORE, CUE_ENGINE, PLATFORM_CONFIG],
