@@ -5,6 +5,7 @@ import type { CueEngine } from "@meshstream/cuelang-wasm";
 import { CallError, GrpcService, type ServiceImpl } from "@meshstream/grpc";
 import { CatalogService, CompatibilityPolicy as PolicyProto, type EventInput } from "@meshstream/proto";
 import { Inject, Injectable } from "@nestjs/common";
+import { dataOf } from "../event-input";
 import { CUE_ENGINE } from "./tokens";
 
 const policyOf = (p: PolicyProto): CompatibilityPolicy =>
@@ -16,18 +17,6 @@ const eventType = (t: EventType) => ({ ...t, compatibility: PolicyProto[t.compat
 const schemaVersion = (v: SchemaVersion) => ({ ...v, createTime: time(v.createTime) });
 // protobuf-es gives google.protobuf.Struct fields as plain JSON objects.
 const struct = (doc: unknown) => doc as JsonObject;
-
-/** The event data of an input as JSON text, whichever way it came. */
-export function dataOf(event: EventInput | undefined): string {
-  switch (event?.payload.case) {
-    case "data":
-      return JSON.stringify(event.payload.value);
-    case "dataJson":
-      return Buffer.from(event.payload.value).toString("utf8");
-    default:
-      throw new CallError("invalid_argument", "event has no data: set data or data_json", [{ field: "event.data", description: "required" }]);
-  }
-}
 
 /** Thin translator between CatalogService messages and the Catalog. */
 @Injectable()

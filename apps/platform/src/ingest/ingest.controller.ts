@@ -1,8 +1,109 @@
-import { GrpcService, type ServiceImpl } from "@meshstream/grpc";
-import { IngestService } from "@meshstream/proto";
-import { Injectable } from "@nestjs/common";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { Catalog } from "@meshstream/catalog";
+import type { EventChannel, OutgoingEvent } from "@meshstream/channel";
+import { completeEvent, fromProto, type EventDraft } from "@meshstream/cloudevents";
+import { CallError, GrpcService, isDomainError, toRpcStatus, type ServiceImpl } from "@meshstream/grpc";
+import { IngestService, type EventInput, type PublishStreamRequest } from "@meshstream/proto";
+import { EventValidator } from "@meshstream/validation";
+import { Inject, Injectable } from "@nestjs/common";
+import { EVENT_CHANNEL } from "../channel/channel.module";
+import type { PlatformConfig } from "../config/config";
+import { PLATFORM_CONFIG } from "../config/config.module";
+import { dataOf } from "../event-input";
 
-/** Thin translator between IngestService messages and the domain. */
+const encoder = new TextEncoder();
+type Result = { result: { case: "receipt"; value: { id: string; position: string; dataschema: string } } | { case: "error"; value: ReturnType<typeof toRpcStatus> } };
+
+/** Thin translator between IngestService messages and validation, CloudEvents and the channel. */
 @Injectable()
 @GrpcService(IngestService)
-export class IngestController implements ServiceImpl<typeof IngestService> {}
+export class IngestController implements ServiceImpl<typeof IngestService> {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly validator: EventValidator,
+    @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+  ) {}
+
+  async publish(req: { event?: EventInput }) {
+    const outgoing = await this.prepare(req.event);
+    const [position] = await this.channel.publish([outgoing]);
+    return { receipt: receipt(outgoing, position!) };
+  }
+
+  async publishBatch(req: { events: EventInput[] }) {
+    const prepared = await Promise.all(req.events.map((e) => this.prepare(e).catch((err: unknown) => err)));
+    const valid = prepared.filter((p): p is OutgoingEvent => !(p instanceof Error) && !isDomainError(p));
+    let positions: string[] | Error = [];
+    try {
+      positions = valid.length ? await this.channel.publish(valid) : [];
+    } catch (err) {
+      positions = err as Error;
+    }
+    return { results: prepared.map((p): Result => this.outcome(p, valid, positions)) };
+  }
+
+  /** Requests are prepared and stored concurrently (up to 256 at a time) and answered in order. */
+  async *publishStream(requests: AsyncIterable<PublishStreamRequest>) {
+    const window: Promise<Result>[] = [];
+    let sequence = 0n;
+    for await (const request of requests) {
+      window.push(this.one(request.event));
+      if (window.length >= 256) yield { sequence: sequence++, result: await window.shift()! };
+    }
+    while (window.length) yield { sequence: sequence++, result: await window.shift()! };
+  }
+
+  private async one(event: EventInput | undefined): Promise<Result> {
+    try {
+      const outgoing = await this.prepare(event);
+      const [position] = await this.channel.publish([outgoing]);
+      return { result: { case: "receipt", value: receipt(outgoing, position!) } };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private outcome(p: OutgoingEvent | unknown, valid: OutgoingEvent[], positions: string[] | Error): Result {
+    const index = valid.indexOf(p as OutgoingEvent);
+    if (index < 0) return failure(p);
+    if (positions instanceof Error) return failure(positions);
+    return { result: { case: "receipt", value: receipt(valid[index]!, positions[index]!) } };
+  }
+
+  /** Input → validated CloudEvent for its product's log. */
+  private async prepare(input: EventInput | undefined): Promise<OutgoingEvent> {
+    if (!input) throw new CallError("invalid_argument", "event is required", [{ field: "event", description: "required" }]);
+    let draft: EventDraft;
+    let data: Uint8Array;
+    if (input.cloudEvent) {
+      if (input.type || input.payload.case) {
+        throw new CallError("invalid_argument", "set either cloud_event or type and data, not both", [{ field: "event.cloud_event", description: "exclusive with the other fields" }]);
+      }
+      const ce = fromProto(input.cloudEvent);
+      draft = { type: ce.type, id: ce.id, source: ce.source, subject: ce.subject, time: ce.time ? new Date(ce.time) : undefined, extensions: ce.extensions };
+      data = ce.data ?? new Uint8Array();
+    } else {
+      if (!input.type) throw new CallError("invalid_argument", "event type is required", [{ field: "event.type", description: "required" }]);
+      data = input.payload.case === "dataJson" ? input.payload.value : encoder.encode(dataOf(input));
+      draft = { type: input.type, id: input.id, source: input.source, subject: input.subject, time: input.time ? timestampDate(input.time) : undefined, extensions: input.extensions };
+    }
+    if (data.length > this.config.maxEventBytes) {
+      throw new CallError("invalid_argument", `event data of ${data.length} bytes is larger than the limit of ${this.config.maxEventBytes} bytes`, [
+        { field: "event.data", description: `at most ${this.config.maxEventBytes} bytes` },
+      ]);
+    }
+    const { version, product } = await this.validator.validate(draft.type, input.schemaVersion, data);
+    const event = completeEvent(draft, { source: this.catalog.getDataProduct(product).source, dataschema: version.uri }, data);
+    return { product, event };
+  }
+}
+
+function receipt(o: OutgoingEvent, position: string) {
+  return { id: o.event.id, position, dataschema: o.event.dataschema ?? "" };
+}
+
+function failure(err: unknown): Result {
+  const e = isDomainError(err) ? err : new CallError("internal", "internal error");
+  return { result: { case: "error", value: toRpcStatus(e) } };
+}

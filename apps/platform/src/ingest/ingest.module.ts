@@ -1,5 +1,14 @@
+import { Catalog } from "@meshstream/catalog";
+import type { CueEngine } from "@meshstream/cuelang-wasm";
+import { EventValidator } from "@meshstream/validation";
 import { Module } from "@nestjs/common";
+import { CUE_ENGINE } from "../catalog/tokens";
 import { IngestController } from "./ingest.controller";
 
-@Module({ providers: [IngestController] })
+@Module({
+  providers: [
+    { provide: EventValidator, inject: [Catalog, CUE_ENGINE], useFactory: (catalog: Catalog, engine: CueEngine) => new EventValidator(catalog, engine) },
+    IngestController,
+  ],
+})
 export class IngestModule {}

@@ -1,0 +1,1 @@
+export { EventValidator, InvalidEventError, type Validated, type Violation } from "./event-validator";
