@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { run } from "../harness/run";
+import { startKafka } from "../harness/kafka";
 import { startPlatform } from "../harness/platform";
 import { toolPath } from "../harness/tool-paths";
 
@@ -51,4 +52,31 @@ describe("ingest on Kafka", () => {
       await platform.stop();
     }
   }, 90_000);
+});
+
+describe("ingest with the broker down", () => {
+  it("answers UNAVAILABLE, never an acknowledgement, and acknowledges again once the broker is back", async () => {
+    const broker = await startKafka();
+    const platform = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(",") });
+    const publish = () =>
+      run(toolPath("GRPCURL"), ["-plaintext", "-max-time", "60", "-d", "@", platform.address, "meshstream.v1.IngestService/Publish"], {
+        input: JSON.stringify({ event: { type: "MySource:newPerson", data: { first: "John", Last: "Doe" } } }),
+        timeoutMs: 70_000,
+      });
+    try {
+      expect((await publish()).code).toBe(0);
+      await broker.stop();
+      const down = await publish();
+      expect(down.stdout).not.toContain("receipt");
+      expect(down.stderr).toContain("Code: Unavailable");
+      expect(down.stderr).toMatch(/Kafka did (not store the events|not acknowledge the events within)/);
+      await broker.restart();
+      const back = await publish();
+      expect(back.stderr).toBe("");
+      expect(back.stdout).toContain("receipt");
+    } finally {
+      await platform.stop();
+      await broker.destroy();
+    }
+  }, 180_000);
 });
