@@ -1,5 +1,7 @@
+import { join } from "node:path";
+import { descriptorSetPath } from "@meshstream/proto";
 import { run } from "../harness/run";
-import { startPlatform, type RunningPlatform } from "../harness/platform";
+import { repoRoot, startPlatform, type RunningPlatform } from "../harness/platform";
 import { toolPath } from "../harness/tool-paths";
 
 describe("IngestService through grpcurl, with the declared people product", () => {
@@ -57,5 +59,16 @@ describe("IngestService through grpcurl, with the declared people product", () =
     expect(responses[0]!.result.receipt?.id).toBeTruthy();
     expect(responses[1]!.result.error).toMatchObject({ code: 3, message: expect.stringContaining("#Identity.first") });
     expect(responses[2]!.result.receipt?.id).toBeTruthy();
+  });
+
+  it("takes a PublishStream from a Python grpcio client, answering each event in order", async () => {
+    const r = await run(toolPath("PYTHON"), [join(repoRoot, "test/harness/python/publish_stream.py"), platform.address, descriptorSetPath, "200"], { timeoutMs: 60_000 });
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { sequence: number; id?: string; error?: string });
+    expect(lines.map((l) => l.sequence)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    for (const l of lines) {
+      if (l.sequence % 10 === 9) expect(l.error).toBe("#Identity.Age: invalid value 140 (out of bound <130)");
+      else expect(l.id).toMatch(/^[0-9a-f-]{36}$/);
+    }
   });
 });
