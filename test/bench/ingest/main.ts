@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import { writeSync } from "node:fs";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { toKafkaRecord } from "@meshstream/cloudevents";
+import { PublishStreamRequestSchema, PublishStreamResponseSchema, type PublishStreamRequest, type PublishStreamResponse } from "@meshstream/proto";
+import * as grpc from "@grpc/grpc-js";
+import { Kafka, logLevel } from "kafkajs";
+import { startKafka } from "../../harness/kafka";
+import { startPlatform } from "../../harness/platform";
+import { report } from "../stats";
+
+// npm run bench -- ingest [events, default 20,000]: PublishStream throughput of the running platform
+// over real gRPC, embedded and on Kafka, next to a raw kafkajs producer writing the same events.
+const total = Number(process.argv[3] ?? 20_000);
+const data = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 }));
+const progress = (what: string) => writeSync(2, `${what}\n`);
+
+async function publishStream(address: string): Promise<number> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const call = client.makeBidiStreamRequest(
+    "/meshstream.v1.IngestService/PublishStream",
+    (m: PublishStreamRequest) => Buffer.from(toBinary(PublishStreamRequestSchema, m)),
+    (b: Buffer) => fromBinary(PublishStreamResponseSchema, b),
+  );
+  const started = performance.now();
+  let answered = 0;
+  let failed = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    call.on("data", (r: PublishStreamResponse) => {
+      answered++;
+      if (r.result?.result.case !== "receipt") failed++;
+    });
+    call.on("end", resolve);
+    call.on("error", reject);
+  });
+  const request = create(PublishStreamRequestSchema, { event: { type: "MySource:newPerson", payload: { case: "dataJson", value: data } } });
+  for (let i = 0; i < total; i++) {
+    if (!call.write(request)) await new Promise((r) => call.once("drain", r));
+  }
+  call.end();
+  await done;
+  client.close();
+  if (answered !== total || failed > 0) throw new Error(`${answered} answers, ${failed} failed`);
+  return total / ((performance.now() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const rows: [string, string][] = [];
+  const embedded = await startPlatform();
+  try {
+    await publishStream(embedded.address);
+    rows.push(["PublishStream, embedded channel", `${Math.round(await publishStream(embedded.address))} events/s`]);
+  } finally {
+    await embedded.stop();
+  }
+  progress("embedded done");
+  const broker = await startKafka();
+  try {
+    const platform = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(",") });
+    try {
+      await publishStream(platform.address);
+      const ours = await publishStream(platform.address);
+      const kafka = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING });
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      const started = performance.now();
+      for (let i = 0; i < total; i += 500) {
+        const messages = Array.from({ length: 500 }, () => {
+          const r = toKafkaRecord({ specversion: "1.0", id: randomUUID(), source: "/people", type: "MySource:newPerson", time: new Date().toISOString(), datacontenttype: "application/json", extensions: {}, data });
+          return { key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp };
+        });
+        await producer.send({ topic: "meshstream.people", acks: -1, messages });
+      }
+      const raw = total / ((performance.now() - started) / 1000);
+      await producer.disconnect();
+      rows.push(["PublishStream, Kafka channel", `${Math.round(ours)} events/s`]);
+      rows.push(["raw kafkajs producer, batches of 500, same topic", `${Math.round(raw)} events/s (ratio ${(ours / raw).toFixed(2)})`]);
+    } finally {
+      await platform.stop();
+    }
+  } finally {
+    await broker.destroy();
+  }
+  report([["events per run", total.toLocaleString("en-US")], ...rows]);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  },
+);
