@@ -47,6 +47,17 @@ describe("IngestService through grpcurl, with the declared people product", () =
     expect(r.stderr).toMatch(message);
   });
 
+  it("answers every PublishBatch event with its own result, in order", async () => {
+    const body = JSON.stringify({ events: [{ type: "MySource:newPerson", data: { first: "Ann", Last: "Lee" } }, { type: "MySource:newPerson", data: { first: "x", Last: "Lee" } }, { type: "Nope", data: {} }] });
+    const r = await grpcurl("PublishBatch", body);
+    expect(r.stderr).toBe("");
+    const { results } = JSON.parse(r.stdout) as { results: { receipt?: { id: string }; error?: { code: number; message: string } }[] };
+    expect(results).toHaveLength(3);
+    expect(results[0]!.receipt?.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(results[1]!.error).toMatchObject({ code: 3, message: expect.stringContaining("#Identity.first") });
+    expect(results[2]!.error).toMatchObject({ code: 5, message: "event type Nope not found" });
+  });
+
   it("answers every PublishStream request in order, a bad one with its error, and goes on", async () => {
     const requests = [person({ first: "Ann", Last: "Lee" }), person({ first: "bad", Last: "Lee" }), person({ first: "Bob", Last: "Ray", Age: 3 })].join("\n");
     const r = await grpcurl("PublishStream", requests);

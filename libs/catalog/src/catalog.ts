@@ -132,7 +132,11 @@ export class Catalog {
     const candidate = { schema, definition };
     const previous = await Promise.all(earlier.map(async (v) => ({ schema: await this.schemaOf(v), definition: v.definition, version: v.version })));
     const broken = await incompatibilities(this.engine, eventType.compatibility, candidate, previous);
-    if (broken.length > 0) throw new IncompatibleSchemaError(eventType.compatibility, broken);
+    if (broken.length > 0) {
+      // A refused candidate is never used again: free it in the engine.
+      this.engine.release(schema);
+      throw new IncompatibleSchemaError(eventType.compatibility, broken);
+    }
 
     const number = (earlier.at(-1)?.version ?? 0) + 1;
     const version: SchemaVersion = {

@@ -6,7 +6,6 @@ import { PLATFORM_CONFIG } from "../config/config.module";
 import { CatalogController } from "./catalog.controller";
 import { CATALOG_STORE, CUE_ENGINE } from "./tokens";
 
-
 /** Loads schemas/ before the platform says SERVING, and closes what the catalog holds at the end. */
 @Injectable()
 class CatalogLifecycle implements OnModuleInit, OnApplicationShutdown {

@@ -32,15 +32,21 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   }
 
   async publishBatch(req: { events: EventInput[] }) {
-    const prepared = await Promise.all(req.events.map((e) => this.prepare(e).catch((err: unknown) => err)));
-    const valid = prepared.filter((p): p is OutgoingEvent => !(p instanceof Error) && !isDomainError(p));
-    let positions: string[] | Error = [];
+    const prepared = await Promise.allSettled(req.events.map((e) => this.prepare(e)));
+    const valid = prepared.flatMap((p) => (p.status === "fulfilled" ? [p.value] : []));
+    let stored: string[] | { failed: unknown };
     try {
-      positions = valid.length ? await this.channel.publish(valid) : [];
+      stored = valid.length ? await this.channel.publish(valid) : [];
     } catch (err) {
-      positions = err as Error;
+      stored = { failed: err };
     }
-    return { results: prepared.map((p): Result => this.outcome(p, valid, positions)) };
+    let next = 0;
+    const results = prepared.map((p): Result => {
+      if (p.status === "rejected") return failure(p.reason);
+      const i = next++;
+      return Array.isArray(stored) ? receiptResult(valid[i]!, stored[i]!) : failure(stored.failed);
+    });
+    return { results };
   }
 
   /** Requests are prepared and stored concurrently (up to 256 at a time) and answered in order. */
@@ -58,17 +64,10 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     try {
       const outgoing = await this.prepare(event);
       const [position] = await this.channel.publish([outgoing]);
-      return { result: { case: "receipt", value: receipt(outgoing, position!) } };
+      return receiptResult(outgoing, position!);
     } catch (err) {
       return failure(err);
     }
-  }
-
-  private outcome(p: OutgoingEvent | unknown, valid: OutgoingEvent[], positions: string[] | Error): Result {
-    const index = valid.indexOf(p as OutgoingEvent);
-    if (index < 0) return failure(p);
-    if (positions instanceof Error) return failure(positions);
-    return { result: { case: "receipt", value: receipt(valid[index]!, positions[index]!) } };
   }
 
   /** Input → validated CloudEvent for its product's log. */
@@ -101,6 +100,10 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
 
 function receipt(o: OutgoingEvent, position: string) {
   return { id: o.event.id, position, dataschema: o.event.dataschema ?? "" };
+}
+
+function receiptResult(o: OutgoingEvent, position: string): Result {
+  return { result: { case: "receipt", value: receipt(o, position) } };
 }
 
 function failure(err: unknown): Result {
