@@ -13,6 +13,7 @@ import {
   type PublishStreamRequest,
 } from "@meshstream/proto";
 import { GrpcServer } from "./grpc-server";
+import type { ServiceImpl } from "./service-impl";
 import { CallError } from "./status";
 
 const publishPath = "/meshstream.v1.IngestService/Publish";
@@ -25,6 +26,21 @@ function unary(client: grpc.Client, path: string, bytes: Buffer): Promise<{ err:
   );
 }
 
+/** A server with IngestService implemented by `impl`, listening on a free port, and a client for it. */
+async function serve(impl: ServiceImpl<typeof IngestService>, options: { maxMessageBytes?: number; shutdownGraceMs?: number; serving?: boolean } = {}) {
+  const server = new GrpcServer({
+    host: "127.0.0.1",
+    port: 0,
+    maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024,
+    shutdownGraceMs: options.shutdownGraceMs ?? 5000,
+    descriptorSetPath,
+  });
+  server.register(IngestService, impl);
+  await server.listen();
+  if (options.serving ?? true) server.markServing();
+  return { server, client: new grpc.Client(server.address, grpc.credentials.createInsecure()) };
+}
+
 const publishBytes = (id: string) => Buffer.from(toBinary(PublishRequestSchema, create(PublishRequestSchema, { event: { id, type: "t" } })));
 
 describe("GrpcServer over a real socket", () => {
@@ -32,8 +48,8 @@ describe("GrpcServer over a real socket", () => {
   let client: grpc.Client;
 
   beforeAll(async () => {
-    server = new GrpcServer({ host: "127.0.0.1", port: 0, maxMessageBytes: 64 * 1024, shutdownGraceMs: 2000, descriptorSetPath });
-    server.register(IngestService, {
+    ({ server, client } = await serve(
+      {
       async publish(req) {
         if (req.event?.id === "bad") throw new CallError("invalid_argument", "bad id", [{ field: "id", description: "not allowed" }]);
         if (req.event?.id === "crash") throw new Error("secret internals");
@@ -43,10 +59,7 @@ describe("GrpcServer over a real socket", () => {
         let sequence = 0n;
         for await (const r of requests) yield { sequence: sequence++, result: { result: { case: "receipt", value: { id: r.event?.id ?? "" } } } };
       },
-    });
-    await server.listen();
-    server.markServing();
-    client = new grpc.Client(server.address, grpc.credentials.createInsecure());
+    }, { maxMessageBytes: 64 * 1024, shutdownGraceMs: 2000 }));
   });
 
   afterAll(async () => {
@@ -109,8 +122,7 @@ describe("GrpcServer shutdown", () => {
   it("ends open streams with UNAVAILABLE, lets unary calls finish, then stops", async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const server = new GrpcServer({ host: "127.0.0.1", port: 0, maxMessageBytes: 1024 * 1024, shutdownGraceMs: 5000, descriptorSetPath });
-    server.register(IngestService, {
+    const { server, client } = await serve({
       async publish() {
         await held;
         return { receipt: { id: "late" } };
@@ -119,9 +131,6 @@ describe("GrpcServer shutdown", () => {
         await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
       },
     });
-    await server.listen();
-    server.markServing();
-    const client = new grpc.Client(server.address, grpc.credentials.createInsecure());
     const stream = client.makeBidiStreamRequest(streamPath, (b: Buffer) => b, (b: Buffer) => b);
     const streamStatus = new Promise<grpc.StatusObject>((resolve) => stream.on("status", resolve));
     stream.on("error", () => undefined);
@@ -144,15 +153,15 @@ describe("GrpcServer health", () => {
   it("says NOT_SERVING until marked serving, SERVING then, and NOT_SERVING once shutdown starts", async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const server = new GrpcServer({ host: "127.0.0.1", port: 0, maxMessageBytes: 1024 * 1024, shutdownGraceMs: 5000, descriptorSetPath });
-    server.register(IngestService, {
-      async publish() {
-        await held;
-        return {};
+    const { server, client } = await serve(
+      {
+        async publish() {
+          await held;
+          return {};
+        },
       },
-    });
-    await server.listen();
-    const client = new grpc.Client(server.address, grpc.credentials.createInsecure());
+      { serving: false },
+    );
     const check = (service: string) =>
       new Promise<number>((resolve, reject) =>
         client.makeUnaryRequest(
