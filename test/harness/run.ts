@@ -37,3 +37,44 @@ export async function runOk(cmd: string, args: readonly string[], options: Param
   }
   return r;
 }
+
+export interface LiveProcess {
+  /** Everything printed on stdout so far. */
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves once stdout satisfies `test`; rejects with what was printed if the process ends or the time runs out first. */
+  waitFor(test: (stdout: string) => boolean, timeoutMs: number): Promise<string>;
+  kill(): Promise<number | null>;
+}
+
+/** Starts a long-running command (a streaming client) whose output the test watches as it comes. */
+export function spawnLive(cmd: string, args: readonly string[], options: SpawnOptions = {}): LiveProcess {
+  const child = spawn(cmd, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  let spawnError: Error | undefined;
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  child.on("error", (err) => (spawnError = new Error(`cannot run ${cmd}: ${err.message}`)));
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    waitFor: async (test, timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (test(stdout)) return stdout;
+        if (spawnError) throw spawnError;
+        const ended = child.exitCode !== null || child.signalCode !== null;
+        if (ended || Date.now() > deadline) {
+          throw new Error(`${cmd} ${ended ? `exited (${child.exitCode ?? child.signalCode})` : `still running after ${timeoutMs} ms`} before the expected output.\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}

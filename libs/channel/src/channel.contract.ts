@@ -160,6 +160,20 @@ export function channelContract(open: () => Promise<EventChannel>, options: { se
     expect(Date.now() - t).toBeLessThan(8000);
   });
 
+  it("ends a long poll when its signal aborts, holding no reader after", async () => {
+    const p = product();
+    await publish(p, [event("cancelled-poll", 0)]);
+    const { cursor } = await channel.fetch({ products: [p] }, undefined, 10, 0);
+    const controller = new AbortController();
+    const t = Date.now();
+    const waiting = channel.fetch({ products: [p] }, cursor, 10, 20_000, controller.signal);
+    setTimeout(() => controller.abort(), 200);
+    const page = await waiting;
+    expect(page).toEqual({ deliveries: [], cursor });
+    expect(Date.now() - t).toBeLessThan(5000);
+    expect(channel.stats().subscriptions).toBe(0);
+  });
+
   it("holds a subscriber that stops reading to a bounded buffer", async () => {
     const p = product();
     const stalled = subscribe(p, { kind: "latest" })[Symbol.asyncIterator]();

@@ -36,11 +36,14 @@ export interface FetchPage {
 export interface SubscribeOptions {
   /** Ends the subscription: the iterator returns and its resources are released. */
   readonly signal?: AbortSignal;
+  /** Called once the start is fixed on the log: every event stored from then on will be delivered. */
+  readonly onReady?: () => void;
 }
 
 export interface ChannelStats {
   /** Broker consumers (Kafka) or log readers (embedded) open now. */
   readonly consumers: number;
+  /** Subscriptions and long polls open now. */
   readonly subscriptions: number;
   /** Records held in memory for readers, across all buffers. */
   readonly bufferedRecords: number;
@@ -62,8 +65,11 @@ export interface EventChannel {
    * aborting the signal releases everything it held.
    */
   subscribe(filter: ChannelFilter, start: StartPosition, options?: SubscribeOptions): AsyncIterable<Delivery>;
-  /** A page of at most `max` matching events after `cursor`, waiting up to `waitMs` for one when there is none. */
-  fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number): Promise<FetchPage>;
+  /**
+   * A page of at most `max` matching events after `cursor`, waiting up to
+   * `waitMs` for one when there is none; `signal` ends the wait early.
+   */
+  fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number, signal?: AbortSignal): Promise<FetchPage>;
   stats(): ChannelStats;
   close(): Promise<void>;
 }

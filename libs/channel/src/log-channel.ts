@@ -1,7 +1,7 @@
 import type { EventEmitter } from "node:events";
 import { ChannelClosedError } from "./errors";
 import type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
-import { fetchLog, subscribeLog, tracked } from "./log-reader";
+import { fetchLog, guarded, subscribeLog, tracked } from "./log-reader";
 import type { PartitionedLog, StoredRecord } from "./partitioned-log";
 
 /**
@@ -24,12 +24,13 @@ export abstract class LogChannel implements EventChannel, PartitionedLog {
 
   subscribe(filter: ChannelFilter, start: StartPosition, options: SubscribeOptions = {}): AsyncIterable<Delivery> {
     if (this.closed) throw new ChannelClosedError();
-    return tracked(this.readers, options.signal, (signal) => subscribeLog(this, filter, start, signal));
+    return tracked(this.readers, options.signal, (signal) => subscribeLog(this, filter, start, signal, options.onReady));
   }
 
-  async fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number): Promise<FetchPage> {
+  async fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number, signal?: AbortSignal): Promise<FetchPage> {
     if (this.closed) throw new ChannelClosedError();
-    return fetchLog(this, filter, cursor, max, waitMs);
+    // Counted and ended on close like a subscription, so a long poll never outlives the channel.
+    return guarded(this.readers, signal, (s) => fetchLog(this, filter, cursor, max, waitMs, s));
   }
 
   protected endReaders(): void {

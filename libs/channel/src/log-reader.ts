@@ -59,11 +59,12 @@ async function readOnce(
 }
 
 /** A subscription as an async generator: it reads only when its consumer pulls. */
-export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, start: StartPosition, signal: AbortSignal): AsyncGenerator<Delivery> {
+export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, start: StartPosition, signal: AbortSignal, onReady?: () => void): AsyncGenerator<Delivery> {
   const partitions = await log.partitions(filter.products);
   const release = await log.retain(partitions);
   try {
     const cursor = await startCursor(log, partitions, start);
+    onReady?.();
     const accept = matcher(filter);
     while (!signal.aborted) {
       const { deliveries, advanced } = await readOnce(log, cursor, accept, batch, signal);
@@ -81,44 +82,62 @@ export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, 
   }
 }
 
-export async function fetchLog(log: PartitionedLog, filter: ChannelFilter, cursorText: string | undefined, max: number, waitMs: number): Promise<FetchPage> {
+export async function fetchLog(log: PartitionedLog, filter: ChannelFilter, cursorText: string | undefined, max: number, waitMs: number, signal: AbortSignal): Promise<FetchPage> {
   const partitions = await log.partitions(filter.products);
   const release = await log.retain(partitions);
-  const controller = new AbortController();
   try {
     const cursor = await startCursor(log, partitions, cursorText ? { kind: "after", position: cursorText } : { kind: "earliest" });
     const accept = matcher(filter);
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const { deliveries, advanced } = await readOnce(log, cursor, accept, max, controller.signal);
+      const { deliveries, advanced } = await readOnce(log, cursor, accept, max, signal);
       const left = deadline - Date.now();
-      if (deliveries.length > 0 || left <= 0) return { deliveries, cursor: encodePosition(cursor) };
-      if (!advanced) await log.waitForAppend(cursor, controller.signal, left);
+      if (deliveries.length > 0 || left <= 0 || signal.aborted) return { deliveries, cursor: encodePosition(cursor) };
+      if (!advanced) await log.waitForAppend(cursor, signal, left);
     }
   } finally {
+    release();
+  }
+}
+
+/** An abort controller for one reader, counted in `active` and following `outer`, until `release`. */
+function enter(active: Set<AbortController>, outer: AbortSignal | undefined) {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  outer?.addEventListener("abort", onAbort, { once: true });
+  if (outer?.aborted) controller.abort();
+  active.add(controller);
+  const release = () => {
     controller.abort();
+    outer?.removeEventListener("abort", onAbort);
+    active.delete(controller);
+  };
+  return { signal: controller.signal, release };
+}
+
+/** Runs one read counted in `active` while it runs, ended by `outer` or by the channel closing. */
+export async function guarded<T>(active: Set<AbortController>, outer: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const { signal, release } = enter(active, outer);
+  try {
+    return await run(signal);
+  } finally {
     release();
   }
 }
 
 /**
- * Runs a subscription under its own abort controller, counted in `active`
- * while it runs and released however it ends: the consumer breaking out of
- * its loop, its signal, or the channel closing.
+ * Runs a subscription counted in `active` while it runs and released however
+ * it ends: the consumer breaking out of its loop, its signal, or the channel
+ * closing.
  */
 export function tracked(active: Set<AbortController>, outer: AbortSignal | undefined, run: (signal: AbortSignal) => AsyncGenerator<Delivery>): AsyncIterable<Delivery> {
   return {
     async *[Symbol.asyncIterator]() {
-      const controller = new AbortController();
-      const onAbort = () => controller.abort();
-      outer?.addEventListener("abort", onAbort, { once: true });
-      active.add(controller);
+      const { signal, release } = enter(active, outer);
       try {
-        yield* run(controller.signal);
+        yield* run(signal);
       } finally {
-        controller.abort();
-        outer?.removeEventListener("abort", onAbort);
-        active.delete(controller);
+        release();
       }
     },
   };

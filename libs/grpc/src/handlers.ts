@@ -1,4 +1,5 @@
 import type { DescMethod } from "@bufbuild/protobuf";
+import { Metadata } from "@grpc/grpc-js";
 import type * as grpc from "@grpc/grpc-js";
 import { MalformedMessage } from "./codec";
 import type { CallContext } from "./service-impl";
@@ -36,7 +37,13 @@ function openContext(call: ServerCall, method: string, streams?: ActiveCalls) {
   const controller = new AbortController();
   (call as NodeJS.EventEmitter).on("cancelled", () => controller.abort(new CallError("cancelled", "cancelled by the client")));
   const release = streams ? streams.track(controller) : () => true;
-  const ctx: CallContext = { method, signal: controller.signal, metadata: call.metadata, peer: call.getPeer() };
+  let headerSent = false;
+  const sendHeader = () => {
+    if (headerSent || call.cancelled) return;
+    headerSent = true;
+    call.sendMetadata(new Metadata());
+  };
+  const ctx: CallContext = { method, signal: controller.signal, metadata: call.metadata, peer: call.getPeer(), sendHeader };
   return { ctx, release };
 }
 

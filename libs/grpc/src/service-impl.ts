@@ -10,6 +10,11 @@ export interface CallContext {
   readonly signal: AbortSignal;
   readonly metadata: Metadata;
   readonly peer: string;
+  /**
+   * Sends the response headers now rather than with the first message, so a
+   * client learns that a stream is established before anything flows on it.
+   */
+  sendHeader(): void;
 }
 
 type In<M> = M extends { input: infer I extends DescMessage } ? MessageShape<I> : never;
