@@ -198,20 +198,21 @@ export function channelContract(open: () => Promise<EventChannel>, options: { se
     await stalled.return?.();
   });
 
-  it("releases a subscription when its consumer stops", async () => {
+  it("releases a subscription, its listener and its timer when its consumer stops", async () => {
     const p = product();
-    const before = channel.stats().subscriptions;
+    const before = channel.stats();
     const controller = new AbortController();
     const iterating = (async () => {
       for await (const _ of channel.subscribe({ products: [p] }, { kind: "latest" }, { signal: controller.signal })) {
         // never reached
       }
     })();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(channel.stats().subscriptions).toBe(before + 1);
+    // Waiting for the next append is where an idle subscription rests.
+    for (let i = 0; i < 200 && channel.stats().waiters === before.waiters; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(channel.stats()).toMatchObject({ subscriptions: before.subscriptions + 1, waiters: before.waiters + 1 });
     controller.abort();
     await iterating;
-    expect(channel.stats().subscriptions).toBe(before);
+    expect(channel.stats()).toMatchObject({ subscriptions: before.subscriptions, waiters: before.waiters });
   });
 
   it("refuses to publish after close, with a clear error", async () => {

@@ -45,6 +45,8 @@ export interface ChannelStats {
   readonly consumers: number;
   /** Subscriptions and long polls open now. */
   readonly subscriptions: number;
+  /** Readers waiting for the next append now, each holding one listener and one timer. */
+  readonly waiters: number;
   /** Records held in memory for readers, across all buffers. */
   readonly bufferedRecords: number;
 }

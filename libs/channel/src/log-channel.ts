@@ -1,4 +1,4 @@
-import type { EventEmitter } from "node:events";
+import { EventEmitter } from "node:events";
 import { ChannelClosedError } from "./errors";
 import type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
 import { fetchLog, guarded, subscribeLog, tracked } from "./log-reader";
@@ -10,6 +10,8 @@ import type { PartitionedLog, StoredRecord } from "./partitioned-log";
  */
 export abstract class LogChannel implements EventChannel, PartitionedLog {
   protected readonly readers = new Set<AbortController>();
+  /** Emits a partition (Kafka) or product (embedded) name when records are appended to it. */
+  protected readonly appended = new EventEmitter().setMaxListeners(0);
   protected closed = false;
 
   abstract publish(events: readonly OutgoingEvent[]): Promise<string[]>;
@@ -31,6 +33,10 @@ export abstract class LogChannel implements EventChannel, PartitionedLog {
     if (this.closed) throw new ChannelClosedError();
     // Counted and ended on close like a subscription, so a long poll never outlives the channel.
     return guarded(this.readers, signal, (s) => fetchLog(this, filter, cursor, max, waitMs, s));
+  }
+
+  protected get waiters(): number {
+    return this.appended.eventNames().reduce((n, name) => n + this.appended.listenerCount(name), 0);
   }
 
   protected endReaders(): void {

@@ -1,4 +1,3 @@
-import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import { decodeEvent, encodeEvent } from "@meshstream/cloudevents";
 import { open, type Database, type RootDatabase } from "lmdb";
@@ -23,7 +22,6 @@ export class EmbeddedChannel extends LogChannel {
   /** Per product, the offset after the last committed record: what readers may see. */
   private readonly committed = new Map<string, number>();
   private lastTime = 0;
-  private readonly appended = new EventEmitter().setMaxListeners(0);
 
   private constructor(
     private readonly env: RootDatabase,
@@ -60,7 +58,7 @@ export class EmbeddedChannel extends LogChannel {
   }
 
   stats(): ChannelStats {
-    return { consumers: this.readers.size, subscriptions: this.readers.size, bufferedRecords: 0 };
+    return { consumers: this.readers.size, subscriptions: this.readers.size, waiters: this.waiters, bufferedRecords: 0 };
   }
 
   async close(): Promise<void> {

@@ -48,3 +48,27 @@ describe("KafkaChannel over several partitions", () => {
     }
   });
 });
+
+describe("KafkaChannel with large events", () => {
+  let channel: KafkaChannel;
+  beforeAll(async () => {
+    channel = await KafkaChannel.connect({ brokers: brokers(), topicPrefix: `large-${Date.now()}.` });
+  });
+  afterAll(() => channel.close());
+
+  const event = (bytes: number) => ({ specversion: "1.0" as const, id: randomUUID(), source: "/large", type: "large.test", extensions: {}, data: Buffer.alloc(bytes, "x") });
+
+  it("keeps what it coalesces under Kafka's record-batch limit: one publish of 2,000 events of 5 KiB (10 MB) is stored whole", async () => {
+    const product = `p${randomUUID().slice(0, 6)}`;
+    const positions = await channel.publish(Array.from({ length: 2000 }, () => ({ product, event: event(5120) })));
+    expect(new Set(positions).size).toBe(2000);
+    const page = await channel.fetch({ products: [product] }, positions[1998], 10, 5000);
+    expect(page.deliveries.map((d) => d.event.data!.length)).toEqual([5120]);
+  });
+
+  it("stores one event of 1 MiB of data, the platform's default limit", async () => {
+    const product = `p${randomUUID().slice(0, 6)}`;
+    const [position] = await channel.publish([{ product, event: event(1024 * 1024) }]);
+    expect(position).toBeDefined();
+  });
+});

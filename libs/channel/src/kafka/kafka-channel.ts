@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { EventEmitter } from "node:events";
 import { toKafkaRecord } from "@meshstream/cloudevents";
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type PartitionMetadata, type Producer } from "kafkajs";
 import { ChannelClosedError, ChannelUnavailableError } from "../errors";
@@ -20,6 +19,14 @@ export interface KafkaChannelOptions {
   readonly publishTimeoutMs?: number;
   /** Most events in one produce request. */
   readonly maxBatch?: number;
+  /**
+   * Most bytes of records in one produce request (one event larger than this
+   * goes alone). Kafka refuses a whole record batch over the topic's
+   * `max.message.bytes`, which would fail every publish coalesced into it.
+   */
+  readonly maxBatchBytes?: number;
+  /** `max.message.bytes` of the topics the channel creates: room for the largest event the platform accepts. */
+  readonly maxRecordBytes?: number;
   /** Records kept per partition in the shared ring. */
   readonly ringCapacity?: number;
   /** Records a replaying reader may buffer. */
@@ -31,6 +38,8 @@ export interface KafkaChannelOptions {
 
 interface Pending {
   readonly topic: string;
+  /** What the record adds to a produce request, roughly. */
+  readonly bytes: number;
   readonly message: Message & { partition: number };
   resolve(position: string): void;
   reject(err: Error): void;
@@ -54,7 +63,6 @@ export class KafkaChannel extends LogChannel {
   /** The same tails once started, for the synchronous checks of waitForAppend. */
   private readonly settled = new Map<string, TopicTail>();
   private readonly replays = new Map<string, ReplayReader>();
-  private readonly appended = new EventEmitter().setMaxListeners(0);
   private readonly instance = randomUUID().slice(0, 8);
   private queue: Pending[] = [];
   private sending = false;
@@ -68,6 +76,8 @@ export class KafkaChannel extends LogChannel {
       replicationFactor: 1,
       publishTimeoutMs: 15_000,
       maxBatch: 1000,
+      maxBatchBytes: 512 * 1024,
+      maxRecordBytes: 4 * 1024 * 1024,
       ringCapacity: 1024,
       replayBuffer: 256,
       tailLingerMs: 30_000,
@@ -110,7 +120,9 @@ export class KafkaChannel extends LogChannel {
         const partitionMetadata = await this.partitionsOf(topic);
         const record = toKafkaRecord(event);
         const message = { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp };
-        return { topic, message: { ...message, partition: this.partitioner({ topic, partitionMetadata, message }) } };
+        let bytes = 64 + (record.value?.length ?? 0) + (record.key?.length ?? 0);
+        for (const name in record.headers) bytes += name.length + record.headers[name]!.length;
+        return { topic, bytes, message: { ...message, partition: this.partitioner({ topic, partitionMetadata, message }) } };
       }),
     );
     let timer: NodeJS.Timeout | undefined;
@@ -135,6 +147,7 @@ export class KafkaChannel extends LogChannel {
     return {
       consumers: this.tails.size + this.replays.size,
       subscriptions: this.readers.size,
+      waiters: this.waiters,
       bufferedRecords: buffered + this.tailBuffered,
     };
   }
@@ -242,7 +255,14 @@ export class KafkaChannel extends LogChannel {
       known = (async () => {
         await this.admin.createTopics({
           waitForLeaders: true,
-          topics: [{ topic, numPartitions: this.options.partitions, replicationFactor: this.options.replicationFactor }],
+          topics: [
+            {
+              topic,
+              numPartitions: this.options.partitions,
+              replicationFactor: this.options.replicationFactor,
+              configEntries: [{ name: "max.message.bytes", value: String(this.options.maxRecordBytes) }],
+            },
+          ],
         });
         const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
         return topics[0]!.partitions;
@@ -305,13 +325,22 @@ export class KafkaChannel extends LogChannel {
     if (this.sending) return;
     this.sending = true;
     try {
-      while (this.queue.length > 0 && !this.closed) {
-        const batch = this.queue.splice(0, this.options.maxBatch);
-        await this.send(batch);
-      }
+      while (this.queue.length > 0 && !this.closed) await this.send(this.nextBatch());
     } finally {
       this.sending = false;
     }
+  }
+
+  /** The queue's head, up to maxBatch records and maxBatchBytes (at least one record). */
+  private nextBatch(): Pending[] {
+    let count = 0;
+    let bytes = 0;
+    while (count < this.queue.length && count < this.options.maxBatch) {
+      bytes += this.queue[count]!.bytes;
+      if (count > 0 && bytes > this.options.maxBatchBytes) break;
+      count++;
+    }
+    return this.queue.splice(0, count);
   }
 
   private async send(batch: Pending[]): Promise<void> {
