@@ -8,7 +8,8 @@ describe("the platform, as `npm start` runs it", () => {
   const grpcurl = (...args: string[]) => run(toolPath("GRPCURL"), ["-plaintext", ...args], { timeoutMs: 20_000 });
 
   beforeAll(async () => {
-    platform = await startPlatform();
+    // debug: successful calls are logged at that level only.
+    platform = await startPlatform({ MESHSTREAM_LOG_LEVEL: "debug" });
   });
 
   afterAll(async () => {
@@ -57,13 +58,16 @@ describe("the platform, as `npm start` runs it", () => {
     expect(r.stdout.trim()).toBe("SERVING");
   });
 
-  it("logs one JSON line per call with method, status code and duration", async () => {
+  it("logs one JSON line per call with method, status code and duration (successful ones at debug level)", async () => {
     await grpcurl(platform.address, "grpc.health.v1.Health/Check");
+    await grpcurl("-d", '{"type":"Nope"}', platform.address, "meshstream.v1.CatalogService/GetEventType");
     const calls = platform.logs
-      .map((l) => JSON.parse(l) as { message: { msg?: string; method?: string; code?: string; durationMs?: number } })
-      .filter((l) => l.message.msg === "call" && l.message.method === "/grpc.health.v1.Health/Check");
-    expect(calls.length).toBeGreaterThan(0);
-    expect(calls.at(-1)!.message).toMatchObject({ code: "OK", durationMs: expect.any(Number) });
+      .map((l) => JSON.parse(l) as { level: string; message: { msg?: string; method?: string; code?: string; durationMs?: number } })
+      .filter((l) => l.message.msg === "call");
+    const ok = calls.filter((l) => l.message.method === "/grpc.health.v1.Health/Check");
+    expect(ok.at(-1)).toMatchObject({ level: "debug", message: { code: "OK", durationMs: expect.any(Number) } });
+    const failed = calls.filter((l) => l.message.method === "/meshstream.v1.CatalogService/GetEventType");
+    expect(failed.at(-1)).toMatchObject({ level: "log", message: { code: "NOT_FOUND" } });
   });
 });
 

@@ -21,7 +21,9 @@ export interface RunningPlatform {
  */
 export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningPlatform> {
   const started = Date.now();
-  const child = spawn(process.execPath, ["-r", "@swc-node/register", "apps/platform/src/main.ts"], {
+  // MESHSTREAM_PROFILE_DIR=dir: the platform writes a V8 CPU profile there when it stops (for the benchmarks' notes).
+  const profile = process.env.MESHSTREAM_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MESHSTREAM_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, "-r", "@swc-node/register", "apps/platform/src/main.ts"], {
     cwd: repoRoot,
     env: {
       ...process.env,

@@ -22,6 +22,7 @@ export abstract class LogChannel implements EventChannel, PartitionedLog {
   abstract bounds(partition: string): Promise<{ low: bigint; high: bigint }>;
   abstract offsetForTime(partition: string, time: Date): Promise<bigint>;
   abstract read(partition: string, from: bigint, max: number, signal: AbortSignal): Promise<StoredRecord[]>;
+  abstract forget(cursor: ReadonlyMap<string, bigint>): void;
   abstract waitForAppend(cursor: ReadonlyMap<string, bigint>, signal: AbortSignal, timeoutMs: number): Promise<void>;
 
   subscribe(filter: ChannelFilter, start: StartPosition, options: SubscribeOptions = {}): AsyncIterable<Delivery> {

@@ -62,8 +62,9 @@ async function readOnce(
 export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, start: StartPosition, signal: AbortSignal, onReady?: () => void): AsyncGenerator<Delivery> {
   const partitions = await log.partitions(filter.products);
   const release = await log.retain(partitions);
+  let cursor: Cursor | undefined;
   try {
-    const cursor = await startCursor(log, partitions, start);
+    cursor = await startCursor(log, partitions, start);
     onReady?.();
     const accept = matcher(filter);
     while (!signal.aborted) {
@@ -78,6 +79,7 @@ export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, 
       }
     }
   } finally {
+    if (cursor) log.forget(cursor);
     release();
   }
 }
@@ -96,6 +98,7 @@ export async function fetchLog(log: PartitionedLog, filter: ChannelFilter, curso
       if (!advanced) await log.waitForAppend(cursor, signal, left);
     }
   } finally {
+    // Unlike a subscription's, a fetch's replay consumer is kept (not forgotten): the next page continues from it.
     release();
   }
 }

@@ -24,6 +24,8 @@ export interface PartitionedLog {
   offsetForTime(partition: string, time: Date): Promise<bigint>;
   /** Up to `max` records from `from` on; fewer or none when that is all there is. Waits only for records known to exist. */
   read(partition: string, from: bigint, max: number, signal: AbortSignal): Promise<StoredRecord[]>;
+  /** A reader at this cursor has ended: what was kept for it to continue from there can go. */
+  forget(cursor: ReadonlyMap<string, bigint>): void;
   /** Resolves when a record is appended beyond the cursor in one of its partitions, on abort, or after `timeoutMs`. */
   waitForAppend(cursor: ReadonlyMap<string, bigint>, signal: AbortSignal, timeoutMs: number): Promise<void>;
 }

@@ -1,27 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { writeSync } from "node:fs";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { toKafkaRecord } from "@meshstream/cloudevents";
-import { PublishStreamRequestSchema, PublishStreamResponseSchema, type PublishStreamRequest, type PublishStreamResponse } from "@meshstream/proto";
-import * as grpc from "@grpc/grpc-js";
+import { IngestService, PublishStreamRequestSchema, type PublishStreamResponse } from "@meshstream/proto";
 import { Kafka, logLevel } from "kafkajs";
+import { TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
-import { report } from "../stats";
+import { report, summarize } from "../stats";
 
 // npm run bench -- ingest [events, default 20,000]: PublishStream throughput of the running platform
-// over real gRPC, embedded and on Kafka, next to a raw kafkajs producer writing the same events.
+// over real gRPC, embedded and on Kafka, next to a raw kafkajs producer writing the same events, and
+// the latency of unary Publish calls at 1,000 requests/s on Kafka.
 const total = Number(process.argv[3] ?? 20_000);
 const data = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 }));
 const progress = (what: string) => writeSync(2, `${what}\n`);
 
 async function publishStream(address: string): Promise<number> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
-  const call = client.makeBidiStreamRequest(
-    "/meshstream.v1.IngestService/PublishStream",
-    (m: PublishStreamRequest) => Buffer.from(toBinary(PublishStreamRequestSchema, m)),
-    (b: Buffer) => fromBinary(PublishStreamResponseSchema, b),
-  );
+  const client = new TestClient(address);
+  const call = client.bidiStream(IngestService.method.publishStream);
   const started = performance.now();
   let answered = 0;
   let failed = 0;
@@ -42,6 +39,23 @@ async function publishStream(address: string): Promise<number> {
   client.close();
   if (answered !== total || failed > 0) throw new Error(`${answered} answers, ${failed} failed`);
   return total / ((performance.now() - started) / 1000);
+}
+
+/** Unary Publish calls at a steady `rate` for `seconds`; each call's latency, from the client's side. */
+async function unaryAt(address: string, rate: number, seconds: number): Promise<number[]> {
+  const client = new TestClient(address);
+  const latencies: number[] = [];
+  const calls: Promise<void>[] = [];
+  const started = performance.now();
+  for (let i = 0; i < rate * seconds; i++) {
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const t = performance.now();
+    calls.push(client.unary(IngestService.method.publish, { event: { type: "MySource:newPerson", payload: { case: "dataJson", value: data } } }).then(() => void latencies.push(performance.now() - t)));
+  }
+  await Promise.all(calls);
+  client.close();
+  return latencies;
 }
 
 async function main(): Promise<void> {
@@ -75,6 +89,10 @@ async function main(): Promise<void> {
       await producer.disconnect();
       rows.push(["PublishStream, Kafka channel", `${Math.round(ours)} events/s`]);
       rows.push(["raw kafkajs producer, batches of 500, same topic", `${Math.round(raw)} events/s (ratio ${(ours / raw).toFixed(2)})`]);
+      progress("PublishStream on Kafka done");
+      await unaryAt(platform.address, 1000, 1);
+      const unary = summarize(await unaryAt(platform.address, 1000, 10));
+      rows.push(["unary Publish at 1,000 req/s for 10 s, Kafka channel", `p50 ${unary.p50.toFixed(2)} ms, p99 ${unary.p99.toFixed(2)} ms, max ${unary.max.toFixed(1)} ms`]);
     } finally {
       await platform.stop();
     }

@@ -107,6 +107,10 @@ export class EmbeddedChannel extends LogChannel {
     return out;
   }
 
+  forget(): void {
+    // Nothing is kept per reader: LMDB reads from any offset.
+  }
+
   waitForAppend(cursor: ReadonlyMap<string, bigint>, signal: AbortSignal, timeoutMs: number): Promise<void> {
     const products = [...cursor.keys()].map((p) => splitPartitionId(p).topic);
     // Committed, not merely numbered: a reader woken before the commit would find nothing and spin.

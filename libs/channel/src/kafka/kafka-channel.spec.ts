@@ -6,9 +6,11 @@ import { KafkaChannel } from "./kafka-channel";
 
 // Against the real broker the test harness started (test/harness/kafka.ts).
 const brokers = () => toolPath("KAFKA_BROKERS").split(",");
+const n = (d: Delivery) => (JSON.parse(Buffer.from(d.event.data!).toString()) as { n: number }).n;
 
 describe("KafkaChannel", () => {
-  channelContract(() => KafkaChannel.connect({ brokers: brokers(), topicPrefix: `contract-${Date.now()}.` }), { settleMs: 1500 });
+  // A ring smaller than the contract's burst of 5,000 events, so that its bounded-buffer test reaches the replay path.
+  channelContract(() => KafkaChannel.connect({ brokers: brokers(), topicPrefix: `contract-${Date.now()}.`, ringCapacity: 1024 }), { settleMs: 1500 });
 });
 
 describe("KafkaChannel over several partitions", () => {
@@ -26,7 +28,7 @@ describe("KafkaChannel over several partitions", () => {
     extensions: { partitionkey: key },
     data: Buffer.from(JSON.stringify({ n })),
   });
-  const n = (d: Delivery) => (JSON.parse(Buffer.from(d.event.data!).toString()) as { n: number }).n;
+
 
   it("keeps order per key, and a position resumes every partition with no gap and no duplicate", async () => {
     const product = `p${randomUUID().slice(0, 6)}`;
@@ -71,4 +73,40 @@ describe("KafkaChannel with large events", () => {
     const [position] = await channel.publish([{ product, event: event(1024 * 1024) }]);
     expect(position).toBeDefined();
   });
+});
+
+describe("KafkaChannel with readers falling off a small ring", () => {
+  let channel: KafkaChannel;
+  beforeAll(async () => {
+    channel = await KafkaChannel.connect({ brokers: brokers(), topicPrefix: `ring-${Date.now()}.`, ringCapacity: 100, replayBuffer: 50 });
+  });
+  afterAll(() => channel.close());
+
+  it("hands readers between the ring and replay consumers with no gap and no duplicate", async () => {
+    const product = `p${randomUUID().slice(0, 6)}`;
+    const controller = new AbortController();
+    const subscriptions = Array.from({ length: 3 }, () => channel.subscribe({ products: [product] }, { kind: "latest" }, { signal: controller.signal })[Symbol.asyncIterator]());
+    const first = subscriptions.map((s) => s.next());
+    await new Promise((r) => setTimeout(r, 1500));
+    const total = 3000;
+    for (let i = 0; i < total; i += 500) {
+      await channel.publish(Array.from({ length: 500 }, (_, j) => ({ product, event: { specversion: "1.0" as const, id: randomUUID(), source: "/ring", type: "ring.test", extensions: {}, data: Buffer.from(JSON.stringify({ n: i + j })) } })));
+    }
+    const seen = await Promise.all(
+      subscriptions.map(async (s, k) => {
+        const got = [n((await first[k]!).value as Delivery)];
+        while (got.length < total) {
+          got.push(n((await s.next()).value as Delivery));
+          // Readers at different speeds, so that they fall off the ring at different places.
+          if (got.length % (50 * (k + 1)) === 0) await new Promise((r) => setTimeout(r, 20));
+        }
+        return got;
+      }),
+    );
+    for (const got of seen) expect(got).toEqual(Array.from({ length: total }, (_, i) => i));
+    controller.abort();
+    await Promise.all(subscriptions.map((s) => s.return?.()));
+    // The replay consumers were theirs: ended with them, the topic's tail alone is left.
+    expect(channel.stats()).toMatchObject({ consumers: 1, subscriptions: 0 });
+  }, 120_000);
 });

@@ -27,8 +27,10 @@ export interface KafkaChannelOptions {
   readonly maxBatchBytes?: number;
   /** `max.message.bytes` of the topics the channel creates: room for the largest event the platform accepts. */
   readonly maxRecordBytes?: number;
-  /** Records kept per partition in the shared ring. */
+  /** Records kept per partition in the shared ring... */
   readonly ringCapacity?: number;
+  /** ...and at most this many bytes of them. */
+  readonly ringBytes?: number;
   /** Records a replaying reader may buffer. */
   readonly replayBuffer?: number;
   /** How long a tail with no reader is kept, to spare the next reader a group join. */
@@ -62,7 +64,10 @@ export class KafkaChannel extends LogChannel {
   private readonly tails = new Map<string, Promise<TopicTail>>();
   /** The same tails once started, for the synchronous checks of waitForAppend. */
   private readonly settled = new Map<string, TopicTail>();
-  private readonly replays = new Map<string, ReplayReader>();
+  /** Replay consumers not in use, by the position their reader would continue from. */
+  private readonly idleReplays = new Map<string, ReplayReader>();
+  /** Every replay consumer open, in use or idle. */
+  private readonly replays = new Set<ReplayReader>();
   private readonly instance = randomUUID().slice(0, 8);
   private queue: Pending[] = [];
   private sending = false;
@@ -78,7 +83,8 @@ export class KafkaChannel extends LogChannel {
       maxBatch: 1000,
       maxBatchBytes: 512 * 1024,
       maxRecordBytes: 4 * 1024 * 1024,
-      ringCapacity: 1024,
+      ringCapacity: 10_000,
+      ringBytes: 16 * 1024 * 1024,
       replayBuffer: 256,
       tailLingerMs: 30_000,
       clientId: "meshstream",
@@ -143,7 +149,7 @@ export class KafkaChannel extends LogChannel {
 
   stats(): ChannelStats {
     let buffered = 0;
-    for (const r of this.replays.values()) buffered += r.buffered;
+    for (const r of this.replays) buffered += r.buffered;
     return {
       consumers: this.tails.size + this.replays.size,
       subscriptions: this.readers.size,
@@ -166,11 +172,11 @@ export class KafkaChannel extends LogChannel {
     this.tails.clear();
     await Promise.allSettled([
       ...tails.map((t) => (t.status === "fulfilled" ? t.value.stop() : undefined)),
-      ...[...this.replays.values()].map((r) => r.stop()),
+      ...[...this.replays].map((r) => this.stopReplay(r)),
       this.producer.disconnect(),
       this.admin.disconnect(),
     ]);
-    this.replays.clear();
+    this.idleReplays.clear();
   }
 
   // --- PartitionedLog
@@ -216,20 +222,41 @@ export class KafkaChannel extends LogChannel {
   async read(partition: string, from: bigint, max: number, signal: AbortSignal): Promise<StoredRecord[]> {
     const { topic, partition: n } = splitPartitionId(partition);
     const ring = (await this.tail(topic)).rings.get(n);
-    if (!ring || ring.covers(from)) return ring ? ring.read(from, max) : [];
+    if (!ring) return [];
     // Behind the ring: read through a replay consumer, reused while the reader continues where it stopped.
+    // A consumer serves one reader at a time: it is out of the idle map while in use.
     const key = `${partition}@${from}`;
-    let reader = this.replays.get(key);
+    let reader = this.idleReplays.get(key);
+    this.idleReplays.delete(key);
+    if (reader ? ring.holds(from) : ring.covers(from)) {
+      if (reader) void this.stopReplay(reader);
+      return ring.read(from, max);
+    }
     if (!reader) {
       reader = new ReplayReader(this.kafka, topic, n, from, this.options.replayBuffer, `${this.options.clientId}-${this.instance}-`);
-      this.replays.set(key, reader);
-      await reader.start();
+      this.replays.add(reader);
+      await reader.start().catch(async (err: unknown) => {
+        await this.stopReplay(reader!);
+        throw new ChannelUnavailableError(`cannot replay ${topic} from offset ${from}: ${String(err)}`, { cause: err });
+      });
     }
-    this.replays.delete(key);
     const records = await reader.take(max, 5000, signal);
-    if (reader.next >= ring.start || this.closed) await reader.stop();
-    else this.replays.set(`${partition}@${reader.next}`, reader);
+    // Stopping leaves the consumer's group, which takes a while: the reader does not wait for it, close() does.
+    const next = `${partition}@${reader.next}`;
+    if (this.closed) await this.stopReplay(reader);
+    else if (ring.holds(reader.next) || this.idleReplays.has(next)) void this.stopReplay(reader);
+    else this.idleReplays.set(next, reader);
     return records;
+  }
+
+  forget(cursor: ReadonlyMap<string, bigint>): void {
+    for (const [partition, offset] of cursor) {
+      const key = `${partition}@${offset}`;
+      const reader = this.idleReplays.get(key);
+      if (!reader) continue;
+      this.idleReplays.delete(key);
+      void this.stopReplay(reader);
+    }
   }
 
   waitForAppend(cursor: ReadonlyMap<string, bigint>, signal: AbortSignal, timeoutMs: number): Promise<void> {
@@ -282,7 +309,7 @@ export class KafkaChannel extends LogChannel {
   private tail(topic: string): Promise<TopicTail> {
     let tail = this.tails.get(topic);
     if (!tail) {
-      tail = TopicTail.start(this.kafka, this.admin, topic, `${this.options.clientId}-${this.instance}-tail-${topic}`, this.options.ringCapacity, (p) =>
+      tail = TopicTail.start(this.kafka, this.admin, topic, `${this.options.clientId}-${this.instance}-tail-${topic}`, { capacity: this.options.ringCapacity, maxBytes: this.options.ringBytes }, (p) =>
         this.appended.emit(p),
       );
       this.tails.set(topic, tail);
@@ -310,12 +337,17 @@ export class KafkaChannel extends LogChannel {
     return n;
   }
 
+  private stopReplay(reader: ReplayReader): Promise<void> {
+    this.replays.delete(reader);
+    return reader.stop();
+  }
+
   private sweepReplays(): void {
     const idle = Date.now() - 60_000;
-    for (const [key, reader] of this.replays) {
+    for (const [key, reader] of this.idleReplays) {
       if (reader.lastUsed < idle) {
-        this.replays.delete(key);
-        void reader.stop();
+        this.idleReplays.delete(key);
+        void this.stopReplay(reader);
       }
     }
   }

@@ -1,13 +1,27 @@
-import { fromKafkaRecord, sourceOf, typeOf } from "@meshstream/cloudevents";
+import { fromKafkaRecord, sourceOf, typeOf, type CloudEvent } from "@meshstream/cloudevents";
 import type { KafkaMessage } from "kafkajs";
 import type { StoredRecord } from "../partitioned-log";
 
-/** Wraps a fetched message; the event is decoded only for readers whose filter matched its headers. */
-export function storedRecord(message: KafkaMessage): StoredRecord {
+/** A fetched message as readers see it. */
+export interface KafkaStoredRecord extends StoredRecord {
+  /** Bytes the message holds in memory, roughly: what the ring counts against its bound. */
+  readonly bytes: number;
+}
+
+/**
+ * Wraps a fetched message; the event is decoded only for readers whose
+ * filter matched its headers, and once for all of them: a hundred
+ * subscribers of one topic share one decoded event.
+ */
+export function storedRecord(message: KafkaMessage): KafkaStoredRecord {
+  let event: CloudEvent | undefined;
+  let bytes = 64 + (message.value?.length ?? 0) + (message.key?.length ?? 0);
+  for (const name in message.headers) bytes += name.length + String(message.headers[name]).length;
   return {
     offset: BigInt(message.offset),
     type: typeOf(message.headers as never),
     source: sourceOf(message.headers as never),
-    decode: () => fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers as never }),
+    bytes,
+    decode: () => (event ??= fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers as never })),
   };
 }

@@ -24,10 +24,17 @@ export class TopicTail {
     this.consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, retry: { retries: 10 } });
   }
 
-  static async start(kafka: Kafka, admin: Admin, topic: string, groupId: string, capacity: number, onAppend: (partition: string) => void): Promise<TopicTail> {
+  static async start(
+    kafka: Kafka,
+    admin: Admin,
+    topic: string,
+    groupId: string,
+    ring: { capacity: number; maxBytes: number },
+    onAppend: (partition: string) => void,
+  ): Promise<TopicTail> {
     const tail = new TopicTail(kafka, topic, groupId);
     const offsets = await admin.fetchTopicOffsets(topic);
-    for (const o of offsets) tail.rings.set(o.partition, new Ring(BigInt(o.high), capacity));
+    for (const o of offsets) tail.rings.set(o.partition, new Ring(BigInt(o.high), ring.capacity, ring.maxBytes));
     await tail.consumer.connect();
     await tail.consumer.subscribe({ topic, fromBeginning: false });
     await tail.consumer.run({

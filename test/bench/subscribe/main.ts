@@ -1,0 +1,171 @@
+import { randomUUID } from "node:crypto";
+import { writeSync } from "node:fs";
+import { KafkaChannel } from "@meshstream/channel";
+import { IngestService, SubscribeService, type SubscribeResponse } from "@meshstream/proto";
+import { Kafka, logLevel } from "kafkajs";
+import { TestClient } from "../../harness/grpc-client";
+import { startKafka } from "../../harness/kafka";
+import { startPlatform } from "../../harness/platform";
+import { report, summarize } from "../stats";
+
+// npm run bench -- subscribe [events, default 50,000]: publish-to-delivery latency at 1,000 events/s,
+// live delivery throughput to 1 and to 100 subscribers over real gRPC (bursts the shared ring holds),
+// and replay of everything stored by 1 subscriber next to a raw kafkajs consumer on the same topic.
+const total = Number(process.argv[3] ?? 50_000);
+// The burst for 100 subscribers stays within the tail's ring (10,000 records): subscribers that all
+// fall behind it at once each need a replay consumer of their own (see libs/channel/README.md).
+const burst = Math.min(total, 8_000);
+const type = "MySource:newPerson";
+const filter = { types: [type] };
+const progress = (what: string) => writeSync(2, `${what}\n`);
+const data = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 }));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Subscribers that count what they receive (keeping millions of messages would measure the bench, not the platform). */
+function subscribers(address: string, count: number, start: "latest" | "earliest", onMessage?: (m: SubscribeResponse) => void) {
+  const clients = Array.from({ length: count }, () => new TestClient(address, { "grpc.use_local_subchannel_pool": 1 }));
+  const received = new Array<number>(count).fill(0);
+  const calls = clients.map((c, i) => {
+    const call = c.serverStream(SubscribeService.method.subscribe, { filter, start: { start: { case: start, value: true } } });
+    call.on("data", (m: SubscribeResponse) => {
+      received[i]!++;
+      onMessage?.(m);
+    });
+    call.on("error", () => undefined);
+    return call;
+  });
+  return {
+    ready: Promise.all(calls.map((c) => new Promise((resolve) => c.once("metadata", resolve)))),
+    /** Resolves once every subscriber has `n` messages. */
+    each: async (n: number) => {
+      const deadline = Date.now() + 300_000;
+      while (received.some((r) => r < n)) {
+        if (Date.now() > deadline) throw new Error(`subscribers got ${Math.min(...received)} of ${n} events within 300 s`);
+        await sleep(5);
+      }
+    },
+    close: () => {
+      for (const c of calls) c.cancel();
+      for (const c of clients) c.close();
+    },
+  };
+}
+
+/** Publishes at `rate` per second through the platform's Publish, one call every millisecond or so; returns per-event latencies. */
+async function latencyAt(address: string, rate: number, seconds: number): Promise<number[]> {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const subscriber = subscribers(address, 1, "latest", (m) => {
+    const t = sentAt.get(m.delivery!.event!.id);
+    if (t !== undefined) latencies.push(performance.now() - t);
+  });
+  await subscriber.ready;
+  const publisher = new TestClient(address);
+  const started = performance.now();
+  const calls: Promise<unknown>[] = [];
+  for (let i = 0; i < rate * seconds; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const id = randomUUID();
+    sentAt.set(id, performance.now());
+    calls.push(publisher.unary(IngestService.method.publish, { event: { type, id, payload: { case: "dataJson", value: data } } }));
+  }
+  await Promise.all(calls);
+  const deadline = Date.now() + 10_000;
+  while (latencies.length < rate * seconds && Date.now() < deadline) await sleep(10);
+  subscriber.close();
+  publisher.close();
+  if (latencies.length < rate * seconds) throw new Error(`only ${latencies.length} of ${rate * seconds} events delivered`);
+  return latencies;
+}
+
+/** Stores `events` events, then times `count` subscribers that each read all of them as they arrive. */
+async function fanOut(address: string, channel: KafkaChannel, count: number, events: number): Promise<number> {
+  const subs = subscribers(address, count, "latest");
+  await subs.ready;
+  const started = performance.now();
+  for (let i = 0; i < events; i += 1000) {
+    await channel.publish(
+      Array.from({ length: Math.min(1000, events - i) }, () => ({
+        product: "people",
+        event: { specversion: "1.0" as const, id: randomUUID(), source: "/people", type, datacontenttype: "application/json", extensions: {}, data },
+      })),
+    );
+  }
+  await subs.each(events);
+  const seconds = (performance.now() - started) / 1000;
+  subs.close();
+  return (events * count) / seconds;
+}
+
+/** Times one subscriber reading every stored event from the earliest. */
+async function replay(address: string, stored: number): Promise<number> {
+  const started = performance.now();
+  const subs = subscribers(address, 1, "earliest");
+  await subs.each(stored);
+  const rate = stored / ((performance.now() - started) / 1000);
+  subs.close();
+  return rate;
+}
+
+async function rawConsumer(brokers: string[], topic: string, stored: number): Promise<number> {
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `bench-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let read = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        // Like a subscriber: every event's headers read and its data handed on.
+        for (const m of batch.messages) if (m.headers?.ce_type && m.value) read++;
+        if (read >= stored) resolve();
+      },
+    });
+  });
+  const rate = stored / ((performance.now() - started) / 1000);
+  await consumer.disconnect();
+  return rate;
+}
+
+async function main(): Promise<void> {
+  const broker = await startKafka();
+  const prefix = "bench.";
+  const platform = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(","), MESHSTREAM_KAFKA_TOPIC_PREFIX: prefix });
+  const channel = await KafkaChannel.connect({ brokers: broker.brokers, topicPrefix: prefix });
+  const rows: [string, string][] = [];
+  try {
+    await latencyAt(platform.address, 200, 2); // warm-up
+    const latency = summarize(await latencyAt(platform.address, 1000, 10));
+    rows.push(["publish→delivery at 1,000 events/s (Publish, 10 s)", `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms`]);
+    progress("latency done");
+
+    const one = await fanOut(platform.address, channel, 1, total);
+    rows.push([`live delivery to 1 subscriber (${total.toLocaleString("en-US")} events)`, `${Math.round(one)} events/s`]);
+    progress("1 subscriber done");
+    const hundred = await fanOut(platform.address, channel, 100, burst);
+    rows.push([`live delivery to 100 subscribers (${burst.toLocaleString("en-US")} events, sum)`, `${Math.round(hundred)} events/s (${Math.round(hundred / 100)} per subscriber)`]);
+    progress("100 subscribers done");
+
+    const stored = 400 + 10_000 + total + burst;
+    const ours = await replay(platform.address, stored);
+    const raw = await rawConsumer(broker.brokers, `${prefix}people`, stored);
+    rows.push([`replay of ${stored.toLocaleString("en-US")} stored events, 1 subscriber`, `${Math.round(ours)} events/s`]);
+    rows.push(["raw kafkajs consumer, same topic, from the beginning", `${Math.round(raw)} events/s (ratio ${(ours / raw).toFixed(2)})`]);
+  } finally {
+    await channel.close();
+    await platform.stop();
+    await broker.destroy();
+  }
+  report([["events per throughput run", total.toLocaleString("en-US")], ...rows]);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  },
+);
