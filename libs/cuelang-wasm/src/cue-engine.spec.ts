@@ -17,7 +17,8 @@ describe("CueEngine", () => {
   const person = () => ({ schema, definition: "#Identity" });
 
   beforeAll(async () => {
-    engine = await CueEngine.start({ workers: 2, timeoutMs: 3000 });
+    // Generous: a 10 MB document below takes ~1 s alone and several on a loaded 2-core CI machine.
+    engine = await CueEngine.start({ workers: 2, timeoutMs: 15_000 });
     schema = await engine.compile(identity, "identity.cue");
   });
 
