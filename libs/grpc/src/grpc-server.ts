@@ -4,6 +4,7 @@ import { deserializer, serializer } from "./codec";
 import { callLogInterceptor, type CallLogEntry } from "./call-log";
 import { Health, HealthService, ServingStatus } from "./health";
 import { ActiveCalls, toGrpcHandler, type AnyImpl, type InternalErrorSink } from "./handlers";
+import { noDelay } from "./no-delay";
 import { addReflection } from "./reflection";
 import type { ServiceImpl } from "./service-impl";
 import { CallError } from "./status";
@@ -95,6 +96,7 @@ export class GrpcServer {
         err ? reject(err) : resolve(port),
       ),
     );
+    noDelay(this.server);
     return this.port;
   }
 
@@ -128,3 +130,4 @@ export class GrpcServer {
     for (const name of this.health.services) this.health.set(name, status);
   }
 }
+
