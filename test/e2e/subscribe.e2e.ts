@@ -151,6 +151,21 @@ describe("SubscribeService on Kafka", () => {
     });
   });
 
+  it("grpcurl pulls a page with Fetch, as JSON, and long-polls with a duration", async () => {
+    const source = `/fetch-${randomUUID()}`;
+    const receipts = await publish(2, { source });
+    const fetch = (cursor: string) =>
+      run(toolPath("GRPCURL"), ["-plaintext", "-d", JSON.stringify({ filter: { sources: [source] }, cursor, maxEvents: 10, wait: "0.3s" }), platform.address, "meshstream.v1.SubscribeService/Fetch"], { timeoutMs: 20_000 });
+    const first = await fetch("");
+    expect(first.stderr).toBe("");
+    const page = JSON.parse(first.stdout) as { deliveries: { event: { id: string } }[]; nextCursor: string };
+    expect(page.deliveries.map((d) => d.event.id)).toEqual(receipts.map((r) => r.id));
+    const t = Date.now();
+    const empty = await fetch(page.nextCursor);
+    expect(JSON.parse(empty.stdout)).toEqual({ nextCursor: page.nextCursor });
+    expect(Date.now() - t).toBeGreaterThanOrEqual(300);
+  });
+
   describe("refusals", () => {
     it.each([
       ["an unknown type", { filter: { types: ["MySource:nope"] } }, Status.NOT_FOUND, "event type MySource:nope not found"],
