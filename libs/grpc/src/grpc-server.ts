@@ -130,4 +130,3 @@ export class GrpcServer {
     for (const name of this.health.services) this.health.set(name, status);
   }
 }
-

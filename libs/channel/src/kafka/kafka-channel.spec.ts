@@ -29,7 +29,6 @@ describe("KafkaChannel over several partitions", () => {
     data: Buffer.from(JSON.stringify({ n })),
   });
 
-
   it("keeps order per key, and a position resumes every partition with no gap and no duplicate", async () => {
     const product = `p${randomUUID().slice(0, 6)}`;
     const keys = ["alpha", "beta", "gamma", "delta", "epsilon"];
