@@ -14,7 +14,8 @@ export interface DefinitionRef {
 
 export type WorkerOp =
   | { readonly op: "compile"; readonly schema: SchemaSource }
-  | { readonly op: "validate"; readonly ref: DefinitionRef; readonly document: Uint8Array }
+  /** Several documents in one message: the reply's `ok` is one EngineReply (or undefined: valid) per document. */
+  | { readonly op: "validate"; readonly items: readonly { readonly ref: DefinitionRef; readonly document: Uint8Array }[] }
   | { readonly op: "openapi"; readonly schema: number }
   | { readonly op: "export"; readonly schema: number }
   | { readonly op: "jsonschema"; readonly ref: DefinitionRef }

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
         return compiled;
       }
       case "validate":
-        return engine.validate(handle(call.ref.schema), call.ref.definition, call.document);
+        return { ok: call.items.map((i) => engine.validate(handle(i.ref.schema), i.ref.definition, i.document)) };
       case "openapi":
         return engine.openApi(handle(call.schema));
       case "export":

@@ -5,7 +5,7 @@ import { completeEvent, fromProto, type EventDraft } from "@meshstream/cloudeven
 import { CallError, GrpcService, isDomainError, toRpcStatus, type ServiceImpl } from "@meshstream/grpc";
 import { IngestService, type EventInput, type PublishStreamRequest } from "@meshstream/proto";
 import { EventValidator } from "@meshstream/validation";
-import { Inject, Injectable } from "@nestjs/common";
+import { Inject, Injectable, Logger } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
 import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
@@ -18,6 +18,8 @@ type Result = { result: { case: "receipt"; value: { id: string; position: string
 @Injectable()
 @GrpcService(IngestService)
 export class IngestController implements ServiceImpl<typeof IngestService> {
+  private readonly logger = new Logger("ingest");
+
   constructor(
     private readonly catalog: Catalog,
     private readonly validator: EventValidator,
@@ -42,9 +44,9 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     }
     let next = 0;
     const results = prepared.map((p): Result => {
-      if (p.status === "rejected") return failure(p.reason);
+      if (p.status === "rejected") return this.failure(p.reason);
       const i = next++;
-      return Array.isArray(stored) ? receiptResult(valid[i]!, stored[i]!) : failure(stored.failed);
+      return Array.isArray(stored) ? receiptResult(valid[i]!, stored[i]!) : this.failure(stored.failed);
     });
     return { results };
   }
@@ -66,8 +68,18 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
       const [position] = await this.channel.publish([outgoing]);
       return receiptResult(outgoing, position!);
     } catch (err) {
-      return failure(err);
+      return this.failure(err);
     }
+  }
+
+  /**
+   * One event's error as its result. An unexpected one is logged here, since
+   * the call itself succeeds and the gRPC layer, which logs failed calls, never sees it.
+   */
+  private failure(err: unknown): Result {
+    if (isDomainError(err)) return { result: { case: "error", value: toRpcStatus(err) } };
+    this.logger.error({ msg: "internal error", error: String(err), stack: (err as Error | undefined)?.stack });
+    return { result: { case: "error", value: toRpcStatus(new CallError("internal", "internal error")) } };
   }
 
   /** Input → validated CloudEvent for its product's log. */
@@ -104,9 +116,4 @@ function receipt(o: OutgoingEvent, position: string) {
 
 function receiptResult(o: OutgoingEvent, position: string): Result {
   return { result: { case: "receipt", value: receipt(o, position) } };
-}
-
-function failure(err: unknown): Result {
-  const e = isDomainError(err) ? err : new CallError("internal", "internal error");
-  return { result: { case: "error", value: toRpcStatus(e) } };
 }
