@@ -155,7 +155,7 @@ describe("Subscribe fan-out on Kafka", () => {
         });
         ids.push(...results.map((r) => (r.result.case === "receipt" ? r.result.value.id : "refused")));
       }
-      const received = await Promise.all(streams.map((s) => s.first(ids.length, 60_000)));
+      const received = await Promise.all(streams.map((s) => s.first(ids.length, 120_000)));
       for (const got of received) expect(got.map((r) => r.delivery!.event!.id)).toEqual(ids);
       const kafka = platform.channel as KafkaChannel;
       expect(kafka.tailTopics).toHaveLength(1);

@@ -6,6 +6,7 @@ import type { ChannelStats, OutgoingEvent } from "../event-channel";
 import { LogChannel, nextEvent } from "../log-channel";
 import type { StoredRecord } from "../partitioned-log";
 import { encodePosition, partitionId, splitPartitionId } from "../position";
+import { IdleReplays } from "./idle-replays";
 import { ReplayReader } from "./replay-reader";
 import { TopicTail } from "./topic-tail";
 
@@ -64,8 +65,7 @@ export class KafkaChannel extends LogChannel {
   private readonly tails = new Map<string, Promise<TopicTail>>();
   /** The same tails once started, for the synchronous checks of waitForAppend. */
   private readonly settled = new Map<string, TopicTail>();
-  /** Replay consumers not in use, by the position their reader would continue from. */
-  private readonly idleReplays = new Map<string, ReplayReader>();
+  private readonly idleReplays = new IdleReplays();
   /** Every replay consumer open, in use or idle. */
   private readonly replays = new Set<ReplayReader>();
   private readonly instance = randomUUID().slice(0, 8);
@@ -226,8 +226,7 @@ export class KafkaChannel extends LogChannel {
     // Behind the ring: read through a replay consumer, reused while the reader continues where it stopped.
     // A consumer serves one reader at a time: it is out of the idle map while in use.
     const key = `${partition}@${from}`;
-    let reader = this.idleReplays.get(key);
-    this.idleReplays.delete(key);
+    let reader = this.idleReplays.take(key);
     if (reader ? ring.holds(from) : ring.covers(from)) {
       if (reader) void this.stopReplay(reader);
       return ring.read(from, max);
@@ -244,18 +243,16 @@ export class KafkaChannel extends LogChannel {
     // Stopping leaves the consumer's group, which takes a while: the reader does not wait for it, close() does.
     const next = `${partition}@${reader.next}`;
     if (this.closed) await this.stopReplay(reader);
-    else if (ring.holds(reader.next) || this.idleReplays.has(next)) void this.stopReplay(reader);
-    else this.idleReplays.set(next, reader);
+    else if (ring.holds(reader.next)) void this.stopReplay(reader);
+    else this.idleReplays.park(next, reader);
     return records;
   }
 
   forget(cursor: ReadonlyMap<string, bigint>): void {
+    // The reader that ended is one of those at its position: any of them will do.
     for (const [partition, offset] of cursor) {
-      const key = `${partition}@${offset}`;
-      const reader = this.idleReplays.get(key);
-      if (!reader) continue;
-      this.idleReplays.delete(key);
-      void this.stopReplay(reader);
+      const reader = this.idleReplays.take(`${partition}@${offset}`);
+      if (reader) void this.stopReplay(reader);
     }
   }
 
@@ -343,13 +340,7 @@ export class KafkaChannel extends LogChannel {
   }
 
   private sweepReplays(): void {
-    const idle = Date.now() - 60_000;
-    for (const [key, reader] of this.idleReplays) {
-      if (reader.lastUsed < idle) {
-        this.idleReplays.delete(key);
-        void this.stopReplay(reader);
-      }
-    }
+    for (const reader of this.idleReplays.takeUnusedSince(Date.now() - 60_000)) void this.stopReplay(reader);
   }
 
   /** Sends what is queued, one produce request at a time: whatever queues meanwhile goes in the next one. */

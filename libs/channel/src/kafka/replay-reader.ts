@@ -28,7 +28,15 @@ export class ReplayReader {
     groupPrefix: string,
   ) {
     this.next = from;
-    this.consumer = kafka.consumer({ groupId: `${groupPrefix}replay-${randomUUID()}`, maxWaitTimeInMs: 100, retry: { retries: 10 } });
+    // Small fetches: a fetched batch is buffered whole even when the buffer is full (by up to one batch),
+    // so the fetch size is what bounds a replaying reader's memory; Kafka still returns a larger record whole.
+    this.consumer = kafka.consumer({
+      groupId: `${groupPrefix}replay-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 256 * 1024,
+      maxBytes: 256 * 1024,
+      retry: { retries: 10 },
+    });
   }
 
   async start(): Promise<void> {
