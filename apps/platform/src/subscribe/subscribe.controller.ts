@@ -8,7 +8,7 @@ import { Inject, Injectable } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
 
 /** Fetch pages and long polls are capped so that one call cannot hold a reader or a buffer for long. */
-export const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } as const;
+const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } as const;
 
 /** Thin translator between SubscribeService messages and the channel, the catalog resolving types to data products. */
 @Injectable()
@@ -39,9 +39,9 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
   private filterOf(filter: EventFilter | undefined): ChannelFilter {
     const types = filter?.types ?? [];
     const typePrefixes = filter?.typePrefixes ?? [];
-    const blank = [...types, ...typePrefixes, ...(filter?.sources ?? [])].findIndex((s) => s === "");
-    if (blank >= 0) throw new CallError("invalid_argument", "filter entries must not be empty", [{ field: "filter", description: "an empty type, prefix or source" }]);
-    return { products: this.catalog.productsFor({ types, typePrefixes }), types, typePrefixes, sources: filter?.sources ?? [] };
+    const sources = filter?.sources ?? [];
+    if ([...types, ...typePrefixes, ...sources].includes("")) throw new CallError("invalid_argument", "filter entries must not be empty", [{ field: "filter", description: "an empty type, prefix or source" }]);
+    return { products: this.catalog.productsFor({ types, typePrefixes }), types, typePrefixes, sources };
   }
 }
 
