@@ -8,7 +8,8 @@ import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
 import { report, summarize } from "../stats";
 
-// npm run bench -- subscribe [events, default 50,000]: publish-to-delivery latency at 1,000 events/s,
+// npm run bench -- subscribe [events, default 50,000]: latency at 1,000 events/s from a unary Publish
+// to the delivery and from a write straight to Kafka to the delivery (the subscribe path alone),
 // live delivery throughput to 1 and to 100 subscribers over real gRPC (bursts the shared ring holds),
 // and replay of everything stored by 1 subscriber next to a raw kafkajs consumer on the same topic.
 const total = Number(process.argv[3] ?? 50_000);
