@@ -95,6 +95,23 @@ describe("CueEngine", () => {
       }
     });
 
+    it("fails only the document that times out, not the others sent in the same batch", async () => {
+      const quick = await CueEngine.start({ workers: 1, timeoutMs: 400 });
+      try {
+        const s = await quick.compile(identity, "identity.cue");
+        const target = { schema: s, definition: "#Identity" };
+        // About a second of work at least: past the 400 ms limit. Asked for in one turn with four small ones.
+        const big = JSON.stringify({ first: "John", Last: "Doe", pad: "x".repeat(10 * 1024 * 1024) });
+        const docs = ['{"first":"Ann","Last":"Lee"}', big, '{"first":"Bob","Last":"Ray"}', '{"first":"x","Last":"Lee"}', '{"first":"Cy","Last":"Oh","Age":140}'];
+        const results = await Promise.allSettled(docs.map((d) => quick.validate(target, d)));
+        expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
+        expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(CueTimeoutError);
+        expect(results.map((r) => (r.status === "fulfilled" ? r.value.length : -1))).toEqual([0, -1, 0, 1, 1]);
+      } finally {
+        await quick.close();
+      }
+    });
+
     it("keeps answering correctly after every kind of bad input", async () => {
       expect(await engine.validate(person(), '{"first":"John","Last":"Doe","Age":40}')).toEqual([]);
     });

@@ -63,6 +63,7 @@ class EngineWorker {
     this.ready = new Promise((resolve, reject) => {
       this.thread.once("message", (r: WorkerResponse) => (r.fatal ? reject(new CueInternalError(r.fatal)) : resolve()));
       this.thread.once("error", reject);
+      this.thread.once("exit", (code) => reject(new CueInternalError(`the CUE worker exited (${code}) before it was ready`)));
     });
     void this.ready.then(() => this.thread.on("message", (r: WorkerResponse) => onResponse(this, r)), () => undefined);
     this.thread.on("exit", () => onExit(this));
@@ -130,7 +131,8 @@ export class CueEngine {
    * Validations asked for in one turn of the event loop travel to the
    * workers together, a share per worker: a message to a worker costs about
    * a quarter of a validation, so batching buys throughput at the price of
-   * one turn of latency (and a trap or a time-out fails the whole batch).
+   * one turn of latency. A batch that times out or traps is retried one
+   * document at a time, so that only the document at fault fails.
    */
   async validate(target: Definition, document: Uint8Array | string): Promise<CueViolation[]> {
     const bytes = typeof document === "string" ? encoder.encode(document) : document;
@@ -165,7 +167,12 @@ export class CueEngine {
         });
       },
       (err: unknown) => {
-        for (const q of batch) q.reject(err);
+        // A time-out or a trap is one document's doing: each is tried again alone, so only that one fails.
+        if (batch.length > 1 && (err instanceof CueTimeoutError || err instanceof CueInternalError) && !this.closed) {
+          for (const q of batch) this.validateBatch([q]);
+        } else {
+          for (const q of batch) q.reject(err);
+        }
       },
     );
   }
@@ -230,9 +237,17 @@ export class CueEngine {
     const request: WorkerRequest = { id: ++this.nextRequest, install, call };
     return new Promise((resolve, reject) => {
       const pending: Pending = { request, resolve, reject };
-      pending.timer = setTimeout(() => this.onTimeout(worker, pending), this.timeoutMs);
       worker.pending.set(request.id, pending);
       worker.thread.postMessage(request);
+      // The time limit runs from when the worker can answer: a replacement's start-up does not count against it.
+      worker.ready.then(
+        () => {
+          if (worker.pending.has(request.id)) pending.timer = setTimeout(() => this.onTimeout(worker, pending), this.timeoutMs);
+        },
+        (err: unknown) => {
+          if (worker.pending.delete(request.id)) reject(new CueInternalError(`the CUE engine could not restart: ${String(err)}`));
+        },
+      );
     });
   }
 
@@ -264,13 +279,11 @@ export class CueEngine {
     this.restarts++;
     const replacement = this.spawn();
     this.workers[index] = replacement;
+    // Sent at once: the replacement reads them once started, and if it dies first they move on again.
     for (const pending of worker.pending.values()) {
       clearTimeout(pending.timer);
       const needs = referencedSchemas(pending.request.call).flatMap((id) => this.schemas.get(id) ?? []);
-      replacement.ready.then(
-        () => this.send(replacement, pending.request.call, needs).then(pending.resolve, pending.reject),
-        (err: unknown) => pending.reject(new CueInternalError(`the CUE engine could not restart: ${String(err)}`)),
-      );
+      this.send(replacement, pending.request.call, needs).then(pending.resolve, pending.reject);
     }
     worker.pending.clear();
   }
