@@ -8,4 +8,12 @@ if (!name || !available.includes(name) || !existsSync(join(__dirname, name, "mai
   process.stderr.write(`usage: npm run bench -- <name>\navailable: ${available.join(", ") || "(none yet)"}\n`);
   process.exit(2);
 }
-require(join(__dirname, name, "main.ts"));
+// Each benchmark exports main(); the process exits when it is done (open clients and brokers' sockets would keep it alive).
+const bench = require(join(__dirname, name, "main.ts")) as { main(): Promise<void> };
+bench.main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  },
+);

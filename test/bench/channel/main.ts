@@ -69,7 +69,7 @@ async function latencyAt(channel: EventChannel, product: string, perSecond: numb
 
 const progress = (what: string) => writeSync(2, `[${new Date().toISOString().slice(11, 19)}] ${what}\n`);
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const broker = await startKafka();
   try {
     const settings = { idempotent: true, maxInFlightRequests: 1 } as const;
@@ -139,11 +139,3 @@ async function main(): Promise<void> {
     await broker.destroy();
   }
 }
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${String(err)}\n`);
-    process.exit(1);
-  },
-);

@@ -28,7 +28,7 @@ async function throughput(engine: CueEngine, target: Definition, n: number, inFl
   return n / ((performance.now() - started) / 1000);
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   let t = performance.now();
   const one = await CueEngine.start({ workers: 1 });
   const schema = await one.compile(seed, "identity.cue");
@@ -75,11 +75,3 @@ async function main(): Promise<void> {
     ["wasm linear memory per worker", wasmMemory.map(mib).join(", ")],
   ]);
 }
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${String(err)}\n`);
-    process.exit(1);
-  },
-);

@@ -66,7 +66,7 @@ async function unaryAt(address: string, rate: number, seconds: number, call: (cl
   return latencies;
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const rows: [string, string][] = [];
   const embedded = await startPlatform();
   try {
@@ -112,11 +112,3 @@ async function main(): Promise<void> {
   }
   report([["events per run", total.toLocaleString("en-US")], ...rows]);
 }
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${String(err)}\n`);
-    process.exit(1);
-  },
-);

@@ -130,7 +130,7 @@ async function rawConsumer(brokers: string[], topic: string, stored: number): Pr
   return rate;
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const broker = await startKafka();
   const prefix = "bench.";
   const platform = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(","), MESHSTREAM_KAFKA_TOPIC_PREFIX: prefix });
@@ -168,11 +168,3 @@ async function main(): Promise<void> {
   }
   report([["events per throughput run", total.toLocaleString("en-US")], ...rows]);
 }
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${String(err)}\n`);
-    process.exit(1);
-  },
-);
