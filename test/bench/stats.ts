@@ -17,4 +17,33 @@ export function report(rows: [string, string | number][]): void {
   for (const [k, v] of rows) writeSync(1, `${k.padEnd(width)}  ${typeof v === "number" ? v.toLocaleString("en-US", { maximumFractionDigits: 2 }) : v}\n`);
 }
 
+/** Calls `send(i)` for i = 0 … count-1, `perSecond` times a second on a fixed schedule; returns what each call returned. */
+export async function paced<T>(perSecond: number, count: number, send: (i: number) => T): Promise<T[]> {
+  const started = performance.now();
+  const sent: T[] = [];
+  for (let i = 0; i < count; i++) {
+    // Waits under a millisecond are not slept: a timer would round them up and the schedule would drift.
+    const wait = started + (i * 1000) / perSecond - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    sent.push(send(i));
+  }
+  return sent;
+}
+
+/** Events/s of `total` events sent as `concurrency` loops each sending `batch` at a time; `send(from)` sends events from..from+batch-1. */
+export async function concurrentRate(total: number, batch: number, concurrency: number, send: (from: number) => Promise<unknown>): Promise<number> {
+  let sent = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (sent < total) {
+        const from = sent;
+        sent += batch;
+        await send(from);
+      }
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+}
+
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

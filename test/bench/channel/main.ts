@@ -7,7 +7,7 @@ import { toKafkaRecord, type CloudEvent } from "@meshstream/cloudevents";
 import { EmbeddedChannel, KafkaChannel, type EventChannel } from "@meshstream/channel";
 import { Kafka, logLevel } from "kafkajs";
 import { startKafka } from "../../harness/kafka";
-import { report, summarize } from "../stats";
+import { concurrentRate, paced, report, summarize } from "../stats";
 
 // npm run bench -- channel [events per throughput run, default 100,000]
 const total = Number(process.argv[3] ?? 100_000);
@@ -24,19 +24,8 @@ const event = (i: number): CloudEvent => ({
 });
 
 /** Publishes `total` events with `concurrency` publishes of `batch` in flight, as ingest would. */
-async function channelRate(channel: EventChannel, product: string, batch: number, concurrency: number): Promise<number> {
-  let sent = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (sent < total) {
-        sent += batch;
-        await channel.publish(Array.from({ length: batch }, (_, i) => ({ product, event: event(sent + i) })));
-      }
-    }),
-  );
-  return total / ((performance.now() - started) / 1000);
-}
+const channelRate = (channel: EventChannel, product: string, batch: number, concurrency: number) =>
+  concurrentRate(total, batch, concurrency, (from) => channel.publish(Array.from({ length: batch }, (_, i) => ({ product, event: event(from + i) }))));
 
 async function latencyAt(channel: EventChannel, product: string, perSecond: number, seconds: number): Promise<{ p50: number; p99: number }> {
   const sentAt = new Map<string, number>();
@@ -51,15 +40,11 @@ async function latencyAt(channel: EventChannel, product: string, perSecond: numb
     }
   })();
   await new Promise((r) => setTimeout(r, 2000));
-  const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    const due = started + (i * 1000) / perSecond;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  await paced(perSecond, count, (i) => {
     const e = event(i);
     sentAt.set(e.id, performance.now());
     void channel.publish([{ product, event: e }]);
-  }
+  });
   const watchdog = setInterval(() => progress(`latency: ${latencies.length}/${count} delivered; ${JSON.stringify(channel.stats())}`), 2000);
   await reading;
   clearInterval(watchdog);
@@ -81,23 +66,14 @@ export async function main(): Promise<void> {
     await admin.disconnect();
     const producer = kafka.producer(settings);
     await producer.connect();
-    const rawRate = async (batch: number, concurrency: number) => {
-      let sent = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (sent < total) {
-            sent += batch;
-            const messages = Array.from({ length: batch }, (_, i) => {
-              const r = toKafkaRecord(event(sent + i));
-              return { key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp };
-            });
-            await producer.send({ topic: "raw.people", acks: -1, messages });
-          }
-        }),
-      );
-      return total / ((performance.now() - started) / 1000);
-    };
+    const rawRate = (batch: number, concurrency: number) =>
+      concurrentRate(total, batch, concurrency, (from) => {
+        const messages = Array.from({ length: batch }, (_, i) => {
+          const r = toKafkaRecord(event(from + i));
+          return { key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp };
+        });
+        return producer.send({ topic: "raw.people", acks: -1, messages });
+      });
     const channel = await KafkaChannel.connect({ brokers: broker.brokers, topicPrefix: "bench." });
     progress("broker up; warming up");
     await channelRate(channel, "warmup", 100, 4);

@@ -7,7 +7,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
-import { report, summarize } from "../stats";
+import { paced, report, summarize } from "../stats";
 
 // npm run bench -- ingest [events, default 20,000]: PublishStream throughput of the running platform
 // over real gRPC, embedded and on Kafka, next to a raw kafkajs producer writing the same events, and
@@ -53,14 +53,10 @@ const healthCheck = (client: TestClient) => client.unary(Health.method.check, {}
 async function unaryAt(address: string, rate: number, seconds: number, call: (client: TestClient) => Promise<unknown> = publishOne): Promise<number[]> {
   const client = new TestClient(address);
   const latencies: number[] = [];
-  const calls: Promise<void>[] = [];
-  const started = performance.now();
-  for (let i = 0; i < rate * seconds; i++) {
-    const wait = started + (i * 1000) / rate - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  const calls = await paced(rate, rate * seconds, () => {
     const t = performance.now();
-    calls.push(call(client).then(() => void latencies.push(performance.now() - t)));
-  }
+    return call(client).then(() => void latencies.push(performance.now() - t));
+  });
   await Promise.all(calls);
   client.close();
   return latencies;

@@ -6,7 +6,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
-import { report, summarize } from "../stats";
+import { paced, report, summarize } from "../stats";
 
 // npm run bench -- subscribe [events, default 50,000]: latency at 1,000 events/s from a unary Publish
 // to the delivery and from a write straight to Kafka to the delivery (the subscribe path alone),
@@ -64,15 +64,11 @@ async function latencyAt(address: string, rate: number, seconds: number, publish
     if (t !== undefined) latencies.push(performance.now() - t);
   });
   await subscriber.ready;
-  const started = performance.now();
-  const calls: Promise<unknown>[] = [];
-  for (let i = 0; i < rate * seconds; i++) {
-    const wait = started + (i * 1000) / rate - performance.now();
-    if (wait > 1) await sleep(wait);
+  const calls = await paced(rate, rate * seconds, () => {
     const id = randomUUID();
     sentAt.set(id, performance.now());
-    calls.push(publish(id));
-  }
+    return publish(id);
+  });
   await Promise.all(calls);
   const deadline = Date.now() + 10_000;
   while (latencies.length < rate * seconds && Date.now() < deadline) await sleep(10);
