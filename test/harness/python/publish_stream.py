@@ -8,19 +8,13 @@ import json
 import sys
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+from descriptors import message_classes
 
 
 def main() -> None:
     address, descriptor_set, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    files = descriptor_pb2.FileDescriptorSet()
-    with open(descriptor_set, "rb") as f:
-        files.ParseFromString(f.read())
-    pool = descriptor_pool.DescriptorPool()
-    for file in files.file:
-        pool.Add(file)
-    request_class = message_factory.GetMessageClass(pool.FindMessageTypeByName("meshstream.v1.PublishStreamRequest"))
-    response_class = message_factory.GetMessageClass(pool.FindMessageTypeByName("meshstream.v1.PublishStreamResponse"))
+    request_class, response_class = message_classes(descriptor_set, "meshstream.v1.PublishStreamRequest", "meshstream.v1.PublishStreamResponse")
 
     def requests():
         for i in range(count):

@@ -10,19 +10,13 @@ import json
 import sys
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+from descriptors import message_classes
 
 
 def main() -> None:
     address, descriptor_set, event_type, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    files = descriptor_pb2.FileDescriptorSet()
-    with open(descriptor_set, "rb") as f:
-        files.ParseFromString(f.read())
-    pool = descriptor_pool.DescriptorPool()
-    for file in files.file:
-        pool.Add(file)
-    request_class = message_factory.GetMessageClass(pool.FindMessageTypeByName("meshstream.v1.SubscribeRequest"))
-    response_class = message_factory.GetMessageClass(pool.FindMessageTypeByName("meshstream.v1.SubscribeResponse"))
+    request_class, response_class = message_classes(descriptor_set, "meshstream.v1.SubscribeRequest", "meshstream.v1.SubscribeResponse")
 
     request = request_class()
     request.filter.types.append(event_type)
