@@ -7,6 +7,7 @@ import { LogChannel, nextEvent } from "../log-channel";
 import type { StoredRecord } from "../partitioned-log";
 import { encodePosition, partitionId, splitPartitionId } from "../position";
 import { IdleReplays } from "./idle-replays";
+import { recordBytes } from "./records";
 import { ReplayReader } from "./replay-reader";
 import { TopicTail } from "./topic-tail";
 
@@ -126,9 +127,7 @@ export class KafkaChannel extends LogChannel {
         const partitionMetadata = await this.partitionsOf(topic);
         const record = toKafkaRecord(event);
         const message = { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp };
-        let bytes = 64 + (record.value?.length ?? 0) + (record.key?.length ?? 0);
-        for (const name in record.headers) bytes += name.length + record.headers[name]!.length;
-        return { topic, bytes, message: { ...message, partition: this.partitioner({ topic, partitionMetadata, message }) } };
+        return { topic, bytes: recordBytes(record), message: { ...message, partition: this.partitioner({ topic, partitionMetadata, message }) } };
       }),
     );
     let timer: NodeJS.Timeout | undefined;

@@ -15,13 +15,18 @@ export interface KafkaStoredRecord extends StoredRecord {
  */
 export function storedRecord(message: KafkaMessage): KafkaStoredRecord {
   let event: CloudEvent | undefined;
-  let bytes = 64 + (message.value?.length ?? 0) + (message.key?.length ?? 0);
-  for (const name in message.headers) bytes += name.length + String(message.headers[name]).length;
   return {
     offset: BigInt(message.offset),
     type: typeOf(message.headers as never),
     source: sourceOf(message.headers as never),
-    bytes,
+    bytes: recordBytes(message),
     decode: () => (event ??= fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers as never })),
   };
+}
+
+/** Roughly what a record weighs, in a produce request or in memory: key, value, headers and some overhead. */
+export function recordBytes(record: { key?: Buffer | string | null; value: Buffer | string | null; headers?: Record<string, unknown> }): number {
+  let bytes = 64 + (record.value?.length ?? 0) + (record.key?.length ?? 0);
+  for (const name in record.headers) bytes += name.length + String(record.headers[name]).length;
+  return bytes;
 }
