@@ -1,13 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { EmbeddedChannel } from "@meshstream/channel";
 import { repoRoot } from "../harness/platform";
+import { tempDir } from "../harness/temp";
 
 describe("embedded channel durability", () => {
   it("keeps every event acknowledged before a SIGKILL of the process", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "meshstream-durable-"));
+    const dir = tempDir("durable");
     const child = spawn(process.execPath, ["-r", "@swc-node/register", "test/harness/embedded-publisher.ts", dir], {
       cwd: repoRoot,
       stdio: ["ignore", "pipe", "inherit"],

@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { run } from "../harness/run";
 import { repoRoot, startPlatform, type RunningPlatform } from "../harness/platform";
@@ -83,6 +84,15 @@ describe("platform lifecycle", () => {
     expect(await platform.stop("SIGINT")).toBe(0);
   });
 
+  // A process manager signals the process it started, which for `npm start` is npm, not node.
+  it.each(["SIGTERM", "SIGINT"] as const)("`npm start` hands %s to the platform: it drains, exits 0 and frees its port", async (signal) => {
+    const platform = await startPlatform({}, 30_000, "npm");
+    expect(await platform.stop(signal)).toBe(0);
+    expect(platform.logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+    const port = Number(platform.address.split(":").at(-1));
+    await expect(canListen(port)).resolves.toBe(true);
+  });
+
   it("refuses to start on a bad setting, naming the variable and what is allowed", async () => {
     const r = await run(process.execPath, ["-r", "@swc-node/register", "apps/platform/src/main.ts"], {
       cwd: repoRoot,
@@ -115,3 +125,12 @@ describe("platform channel configuration", () => {
     expect(r.stderr).toContain("cannot reach Kafka at 127.0.0.1:1");
   });
 });
+
+/** Whether nothing listens on the loopback port any more. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}

@@ -1,13 +1,19 @@
 import { startKafka, type KafkaBroker } from "./kafka";
+import { setupStep } from "./setup-step";
 import { ensureCue, ensureGrpcurl, ensurePython } from "./tools";
 
 /**
  * Fetches the real tools the e2e suites drive and starts the Kafka broker the
- * suites share, once per run, before any test starts; a tool that cannot be
- * had fails the run with the reason.
+ * suites share, once per run, before any test starts, all at once; a tool that
+ * cannot be had fails the run with the reason.
  */
 export default async function globalSetup(): Promise<void> {
-  const [grpcurl, python, cue, kafka] = await Promise.all([ensureGrpcurl(), ensurePython(), ensureCue(), startKafka()]);
+  const [grpcurl, python, cue, kafka] = await Promise.all([
+    ensureGrpcurl(),
+    ensurePython(),
+    ensureCue(),
+    setupStep("Kafka broker for the run", startKafka),
+  ]);
   (globalThis as { meshstreamKafka?: KafkaBroker }).meshstreamKafka = kafka;
   process.env.MESHSTREAM_TEST_KAFKA_BROKERS = kafka.brokers.join(",");
   process.env.MESHSTREAM_TEST_GRPCURL = grpcurl;

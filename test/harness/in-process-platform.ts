@@ -1,6 +1,4 @@
 import "reflect-metadata";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventChannel } from "@meshstream/channel";
 import { GrpcServerHost } from "@meshstream/grpc";
@@ -9,6 +7,7 @@ import { AppModule } from "../../apps/platform/src/app.module";
 import { EVENT_CHANNEL } from "../../apps/platform/src/channel/channel.module";
 import { loadConfig } from "../../apps/platform/src/config/config";
 import { repoRoot } from "./platform";
+import { onCleanup, tempDir } from "./temp";
 
 export interface InProcessPlatform {
   readonly address: string;
@@ -27,16 +26,19 @@ export interface InProcessPlatform {
 export async function startInProcessPlatform(env: Record<string, string> = {}): Promise<InProcessPlatform> {
   const config = loadConfig({
     MESHSTREAM_LISTEN: "127.0.0.1:0",
-    MESHSTREAM_DATA_DIR: mkdtempSync(join(tmpdir(), "meshstream-data-")),
+    MESHSTREAM_DATA_DIR: tempDir("data"),
     MESHSTREAM_SCHEMAS_DIR: join(repoRoot, "schemas"),
     ...env,
   });
   const app = await NestFactory.createApplicationContext(AppModule.forConfig(config), { logger: ["error", "fatal"], abortOnError: false });
   const host = app.get(GrpcServerHost);
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= app.close());
+  onCleanup(close);
   return {
     address: host.server.address,
     channel: app.get<EventChannel>(EVENT_CHANNEL),
     activeStreams: () => host.server.openStreams,
-    close: () => app.close(),
+    close,
   };
 }

@@ -7,6 +7,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { cacheDir } from "./cache";
 import { freePort } from "./ports";
 import { runOk } from "./run";
+import { setupStep } from "./setup-step";
 
 /** Pinned broker. kafkajs 2.2.4 speaks its protocol (proved by the channel's contract suite against it). */
 export const KAFKA_VERSION = "3.9.1";
@@ -17,6 +18,10 @@ export async function ensureKafkaJars(): Promise<string> {
   const libs = join(dir, "libs");
   const stamp = join(dir, ".complete");
   if (existsSync(stamp)) return libs;
+  return setupStep(`Apache Kafka ${KAFKA_VERSION} jars (mvn)`, () => fetchKafkaJars(dir, libs, stamp));
+}
+
+async function fetchKafkaJars(dir: string, libs: string, stamp: string): Promise<string> {
   writeFileSync(
     join(dir, "pom.xml"),
     `<project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -30,8 +35,11 @@ export async function ensureKafkaJars(): Promise<string> {
 `,
   );
   try {
-    await runOk("mvn", ["-q", "-B", "dependency:copy-dependencies", `-DoutputDirectory=${libs}`, "-DincludeScope=runtime"], {
+    // Maven's own repository goes under our cache too, and its JVM writes no perf data into the temp dir.
+    const repo = `-Dmaven.repo.local=${cacheDir("maven")}`;
+    await runOk("mvn", ["-q", "-B", repo, "dependency:copy-dependencies", `-DoutputDirectory=${libs}`, "-DincludeScope=runtime"], {
       cwd: dir,
+      env: { ...process.env, MAVEN_OPTS: `${process.env.MAVEN_OPTS ?? ""} -XX:-UsePerfData`.trim() },
       timeoutMs: 20 * 60_000,
     });
   } catch (err) {
@@ -88,6 +96,8 @@ export async function startKafka(): Promise<KafkaBroker> {
       "log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n\n",
   );
   const java = (main: string, args: string[]) => [
+    // No hsperfdata folder left in the temp dir.
+    "-XX:-UsePerfData",
     "-Xms256m",
     "-Xmx768m",
     "-XX:+UseSerialGC",

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { onCleanup, tempDir } from "./temp";
 
 export const repoRoot = join(__dirname, "..", "..");
+
+// Outside jest (benchmarks) cleanups run at exit, where only a synchronous kill can happen.
+const jestRunning = typeof afterAll === "function";
 
 export interface RunningPlatform {
   readonly address: string;
@@ -16,22 +18,26 @@ export interface RunningPlatform {
 }
 
 /**
- * Starts the platform exactly as `npm start` does, on a free loopback port
- * with its own data folder, and resolves once it logs that it is serving.
+ * Starts the platform as `npm start` does (or through `npm start` itself, for
+ * the tests of what npm does with signals), on a free loopback port with its
+ * own data folder, and resolves once it logs that it is serving.
  */
-export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningPlatform> {
+export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_000, via: "node" | "npm" = "node"): Promise<RunningPlatform> {
   const started = Date.now();
   // MESHSTREAM_PROFILE_DIR=dir: the platform writes a V8 CPU profile there when it stops (for the benchmarks' notes).
   const profile = process.env.MESHSTREAM_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MESHSTREAM_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, "-r", "@swc-node/register", "apps/platform/src/main.ts"], {
+  const [command, args] = via === "npm" ? ["npm", ["start", "--silent"]] : [process.execPath, [...profile, "-r", "@swc-node/register", "apps/platform/src/main.ts"]];
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env: {
       ...process.env,
       MESHSTREAM_LISTEN: "127.0.0.1:0",
-      MESHSTREAM_DATA_DIR: mkdtempSync(join(tmpdir(), "meshstream-data-")),
+      MESHSTREAM_DATA_DIR: tempDir("data"),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
+    // npm in a process group of its own, so that whatever it started can be ended with it.
+    detached: via === "npm",
   });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -39,6 +45,12 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_0
     if (child.exitCode === null) child.kill(signal);
     return exited;
   };
+  // A test that failed before stopping its platform must not leave it serving (its data folder goes next).
+  onCleanup(async () => {
+    if (jestRunning) await Promise.race([stop(), new Promise((r) => setTimeout(r, 15_000))]);
+    if (via === "npm") killGroup(child.pid!);
+    else child.kill("SIGKILL");
+  });
   return new Promise((resolve, reject) => {
     let address = "";
     const timer = setTimeout(() => {
@@ -78,4 +90,12 @@ function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): v
     rest = parts.pop() ?? "";
     parts.filter(Boolean).forEach(onLine);
   });
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Nothing left in the group.
+  }
 }

@@ -1,27 +1,29 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir } from "./cache";
+import { cacheDir, goCacheEnv } from "./cache";
 import { runOk } from "./run";
+import { setupStep } from "./setup-step";
 
 export const GRPCURL_VERSION = "v1.9.4";
 /** The same CUE version the engine is built with (libs/cuelang-wasm/go/go.mod). */
 export const CUE_VERSION = "v0.17.1";
 
 /** A Go command-line tool, installed with `go install` into the cache when absent. */
-async function goTool(name: string, pkg: string, version: string, why: string): Promise<string> {
-  const bin = cacheDir("tools", `${name}-${version}`);
-  const path = join(bin, name);
-  if (existsSync(path)) return path;
-  try {
-    await runOk("go", ["install", `${pkg}@${version}`], {
-      env: { ...process.env, GOBIN: bin, CGO_ENABLED: "0" },
-      timeoutMs: 15 * 60_000,
-    });
-  } catch (err) {
-    throw new Error(`${why} and could not install ${name} with 'go install' (is Go on PATH and the module proxy reachable?): ${String(err)}`);
-  }
-  return path;
+function goTool(name: string, pkg: string, version: string, why: string): Promise<string> {
+  const path = join(cacheDir("tools", `${name}-${version}`), name);
+  if (existsSync(path)) return Promise.resolve(path);
+  return setupStep(`${name} ${version} (go install)`, async () => {
+    try {
+      await runOk("go", ["install", `${pkg}@${version}`], {
+        env: { ...process.env, ...goCacheEnv(), GOBIN: join(path, ".."), CGO_ENABLED: "0" },
+        timeoutMs: 15 * 60_000,
+      });
+    } catch (err) {
+      throw new Error(`${why} and could not install ${name} with 'go install' (is Go on PATH and the module proxy reachable?): ${String(err)}`);
+    }
+    return path;
+  });
 }
 
 export const ensureGrpcurl = () =>
@@ -30,19 +32,21 @@ export const ensureGrpcurl = () =>
 export const ensureCue = () => goTool("cue", "cuelang.org/go/cmd/cue", CUE_VERSION, "the CUE fidelity tests need the cue CLI");
 
 /** A Python with grpcio, in a venv under the cache, made when absent. */
-export async function ensurePython(): Promise<string> {
+export function ensurePython(): Promise<string> {
   const venv = cacheDir("tools", "python-venv");
   const python = join(venv, "bin", "python");
   const requirements = join(__dirname, "python", "requirements.txt");
   // Re-install when the pinned requirements change.
   const stamp = join(venv, `.installed-${createHash("sha256").update(readFileSync(requirements)).digest("hex").slice(0, 12)}`);
-  if (existsSync(stamp)) return python;
-  try {
-    await runOk("python3", ["-m", "venv", venv]);
-    await runOk(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements], { timeoutMs: 10 * 60_000 });
-    await runOk("touch", [stamp]);
-  } catch (err) {
-    throw new Error(`the e2e tests need Python 3 with grpcio and could not set up ${venv}: ${String(err)}`);
-  }
-  return python;
+  if (existsSync(stamp)) return Promise.resolve(python);
+  return setupStep("Python venv with grpcio (pip)", async () => {
+    try {
+      await runOk("python3", ["-m", "venv", venv]);
+      await runOk(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-cache-dir", "-r", requirements], { timeoutMs: 10 * 60_000 });
+      await runOk("touch", [stamp]);
+    } catch (err) {
+      throw new Error(`the e2e tests need Python 3 with grpcio and could not set up ${venv}: ${String(err)}`);
+    }
+    return python;
+  });
 }

@@ -1,11 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CueEngine } from "@meshstream/cuelang-wasm";
 import { Catalog } from "./catalog";
 import { IncompatibleSchemaError } from "./compatibility";
 import { EmbeddedCatalogStore } from "./embedded-catalog-store";
 import { CatalogError } from "./model";
+import { tempDir } from "../../../test/harness/temp";
 
 const identity = `#Identity: {
 	// first name of the person
@@ -24,7 +22,7 @@ describe("Catalog", () => {
 
   beforeAll(async () => {
     engine = await CueEngine.start({ workers: 1 });
-    store = EmbeddedCatalogStore.open(mkdtempSync(join(tmpdir(), "meshstream-catalog-")));
+    store = EmbeddedCatalogStore.open(tempDir("catalog"));
     catalog = new Catalog(store, engine, { maxSourceBytes: 4096 });
     await catalog.createDataProduct({ name: "people", owner: "hr", description: "People of the company", source: "" });
     await catalog.registerEventType({ type: "MySource:newPerson", dataProduct: "people", description: "A person joined", compatibility: "BACKWARD", definition: "#Identity" });

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CueEngine } from "@meshstream/cuelang-wasm";
 import { Catalog } from "./catalog";
 import { DeclarationError, loadDeclarations } from "./declarations";
 import { EmbeddedCatalogStore } from "./embedded-catalog-store";
+import { tempDir } from "../../../test/harness/temp";
 
 const shipped = join(__dirname, "..", "..", "..", "schemas");
 
@@ -25,7 +25,7 @@ describe("declarations in schemas/", () => {
     return new Catalog(store, engine, { maxSourceBytes: 65536 });
   };
   const freshCatalog = () => {
-    const dir = mkdtempSync(join(tmpdir(), "meshstream-decl-"));
+    const dir = tempDir("decl");
     return { dir, catalog: catalogAt(dir) };
   };
 
@@ -42,7 +42,7 @@ describe("declarations in schemas/", () => {
   });
 
   const declare = (product: string, files: Record<string, string>) => {
-    const root = mkdtempSync(join(tmpdir(), "meshstream-schemas-"));
+    const root = tempDir("schemas");
     mkdirSync(join(root, product));
     for (const [name, text] of Object.entries(files)) writeFileSync(join(root, product, name), text);
     return root;

@@ -1,12 +1,10 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { catalogStoreContract } from "./catalog-store.contract";
 import { EmbeddedCatalogStore } from "./embedded-catalog-store";
+import { tempDir } from "../../../test/harness/temp";
 
 describe("EmbeddedCatalogStore", () => {
   catalogStoreContract(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "meshstream-catalog-"));
+    const dir = tempDir("catalog");
     return { store: EmbeddedCatalogStore.open(dir), reopen: async () => EmbeddedCatalogStore.open(dir) };
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { goCacheEnv } from "../../../test/harness/cache";
 import { buildWasm, committedChecksums, wasmSha256 } from "../build";
 import { wasmGzPath } from "./wasm-module";
 
@@ -15,7 +16,7 @@ describe("the committed engine module", () => {
   // Go is part of this project's toolchain (it builds the engine and installs
   // grpcurl), so the rebuild check always runs; without Go it fails, saying so.
   it("is what `npm run build:cue` builds from go/ now (reproducible build)", async () => {
-    const wasm = await buildWasm();
+    const wasm = await buildWasm(goCacheEnv());
     expect(wasmSha256(wasm)).toBe(committedChecksums().wasm);
   }, 20 * 60_000);
 });

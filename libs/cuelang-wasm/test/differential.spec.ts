@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CueEngine, type Schema } from "../src";
 import { run } from "../../../test/harness/run";
 import { toolPath } from "../../../test/harness/tool-paths";
+import { tempDir } from "../../../test/harness/temp";
 
 const corpus = join(__dirname, "corpus");
 const definition = "#T";
@@ -49,7 +49,7 @@ const messageDifferences: { case: string; doc: string; engine: string[]; cli: st
 
 describe("fidelity to the cue CLI of the same version", () => {
   let engine: CueEngine;
-  const dir = mkdtempSync(join(tmpdir(), "cue-corpus-"));
+  const dir = tempDir("cue-corpus");
 
   beforeAll(async () => {
     engine = await CueEngine.start({ workers: 2 });

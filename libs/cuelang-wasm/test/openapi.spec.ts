@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CueEngine } from "../src";
 import { runOk } from "../../../test/harness/run";
 import { toolPath } from "../../../test/harness/tool-paths";
+import { tempDir } from "../../../test/harness/temp";
 
 const seed = `#Identity: {
 	// first name of the person
@@ -17,7 +17,7 @@ const seed = `#Identity: {
 
 describe("OpenAPI export", () => {
   it("carries the same schema objects as `cue export --out=openapi` for the seed schema", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "cue-openapi-")), "identity.cue");
+    const file = join(tempDir("cue-openapi"), "identity.cue");
     writeFileSync(file, seed);
     const cli = JSON.parse((await runOk(toolPath("CUE"), ["export", "--out=openapi", file])).stdout) as Record<string, unknown>;
     const engine = await CueEngine.start({ workers: 1 });

@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { runOk } from "../../../test/harness/run";
+import { tempDir } from "../../../test/harness/temp";
 
 const root = join(__dirname, "..", "..", "..");
 const buf = join(root, "node_modules", ".bin", "buf");
@@ -17,7 +17,7 @@ function files(dir: string): string[] {
 // or edits generated code by hand.
 describe("generated code", () => {
   it("is what `buf generate` and `buf build` produce from proto/ now", async () => {
-    const out = mkdtempSync(join(tmpdir(), "meshstream-gen-"));
+    const out = tempDir("gen");
     await runOk(buf, ["generate", "--output", out], { cwd: root });
     await runOk(buf, ["build", "-o", join(out, "meshstream.binpb")], { cwd: root });
     const committed = join(root, "libs/proto/src/gen");

@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { writeSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { toKafkaRecord, type CloudEvent } from "@meshstream/cloudevents";
 import { EmbeddedChannel, KafkaChannel, type EventChannel } from "@meshstream/channel";
 import { Kafka, logLevel } from "kafkajs";
 import { startKafka } from "../../harness/kafka";
 import { concurrentRate, paced, report, summarize } from "../stats";
+import { tempDir } from "../../harness/temp";
 
 // npm run bench -- channel [events per throughput run, default 100,000]
 const total = Number(process.argv[3] ?? 100_000);
@@ -100,7 +98,7 @@ export async function main(): Promise<void> {
     await producer.disconnect();
     await channel.close();
 
-    const embedded = EmbeddedChannel.open(mkdtempSync(join(tmpdir(), "bench-embedded-")));
+    const embedded = EmbeddedChannel.open(tempDir("bench-embedded"));
     for (const [batch, concurrency] of [
       [100, 4],
       [1, 64],

@@ -1,9 +1,7 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { channelContract } from "../channel.contract";
 import { EmbeddedChannel } from "./embedded-channel";
+import { tempDir } from "../../../../test/harness/temp";
 
 describe("EmbeddedChannel", () => {
-  channelContract(async () => EmbeddedChannel.open(mkdtempSync(join(tmpdir(), "meshstream-embedded-"))));
+  channelContract(async () => EmbeddedChannel.open(tempDir("embedded")));
 });
