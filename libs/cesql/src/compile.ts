@@ -42,7 +42,7 @@ export interface Expression {
 type Evaluate = (view: EventView) => Value;
 
 /** Attributes every CloudEvent has: EXISTS is always true for them (spec §3.4.4). */
-const required = new Set(["specversion", "id", "source", "type"]);
+export const requiredAttributes: ReadonlySet<string> = new Set(["specversion", "id", "source", "type"]);
 const arithmetic = new Set(["*", "/", "%", "+", "-"]);
 
 /** The type of a node's result when it is known before run time. */
@@ -113,7 +113,7 @@ function compileNode(node: Node, problems: Problem[]): Evaluate {
       const target = node.target;
       if (target.kind === "attribute") {
         const name = target.name;
-        return required.has(name) ? () => true : (view) => view.attribute(name) !== undefined;
+        return requiredAttributes.has(name) ? () => true : (view) => view.attribute(name) !== undefined;
       }
       const path = target.path;
       return (view) => present(view.data(path));
