@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { status as Status, type ServiceError } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { completeEvent } from "@meshstream/cloudevents";
@@ -164,25 +167,30 @@ function expectExactly(ids: readonly string[], events: readonly Sent[], predicat
   expect([...ids].sort()).toEqual([...want].sort());
 }
 
-describe("subscription filters on the embedded channel", () => {
-  let platform: InProcessPlatform;
-  let client: TestClient;
-  let events: Sent[];
-
+/** A platform of its own for the enclosing describe, holding the shop types and the mixed stream; removed after. */
+function withMixedStream(env: Record<string, string>) {
+  const ctx = {} as { platform: InProcessPlatform; client: TestClient; events: Sent[]; dataDir: string };
   beforeAll(async () => {
-    platform = await startInProcessPlatform();
-    client = new TestClient(platform.address);
-    await registerShop(client);
-    events = mixedStream("emb");
-    await store(platform, client, events);
+    ctx.dataDir = mkdtempSync(join(tmpdir(), "meshstream-filters-"));
+    ctx.platform = await startInProcessPlatform({ MESHSTREAM_DATA_DIR: ctx.dataDir, ...env });
+    ctx.client = new TestClient(ctx.platform.address);
+    await registerShop(ctx.client);
+    ctx.events = mixedStream(randomUUID().slice(0, 8));
+    await store(ctx.platform, ctx.client, ctx.events);
   }, 120_000);
   afterAll(async () => {
-    client?.close();
-    await platform?.close();
+    ctx.client?.close();
+    await ctx.platform?.close();
+    if (ctx.dataDir) rmSync(ctx.dataDir, { recursive: true, force: true });
   });
+  return ctx;
+}
+
+describe("subscription filters on the embedded channel", () => {
+  const ctx = withMixedStream({});
 
   it.each(cases)("Subscribe with $name receives exactly the matching events of 10,000", async ({ filter, expected }) => {
-    expectExactly(await received(client, filter, events.filter(expected).length), events, expected);
+    expectExactly(await received(ctx.client, filter, ctx.events.filter(expected).length), ctx.events, expected);
   });
 
   it("Fetch pages through a sparse filter: every matching event once, pages filled", async () => {
@@ -192,34 +200,34 @@ describe("subscription filters on the embedded channel", () => {
     const sizes: number[] = [];
     let cursor = "";
     for (;;) {
-      const page = await client.unary(SubscribeService.method.fetch, { filter, cursor, maxEvents: 40 });
+      const page = await ctx.client.unary(SubscribeService.method.fetch, { filter, cursor, maxEvents: 40 });
       ids.push(...page.deliveries.map((d) => d.event!.id));
       sizes.push(page.deliveries.length);
       if (page.nextCursor === cursor) break;
       cursor = page.nextCursor;
     }
-    expectExactly(ids, events, expected);
+    expectExactly(ids, ctx.events, expected);
     // Every page but the last two (the remainder, then the empty one at the end) is full although few events match.
     expect(sizes.slice(0, -2).every((s) => s === 40)).toBe(true);
   });
 
   it("grpcurl fetches with a filter in the Subscriptions API's JSON form", async () => {
     const filter = { filters: [{ exact: { type: "MySource:newPerson", region: "fr" } }], sql: "data.Age >= 100" };
-    const r = await run(toolPath("GRPCURL"), ["-plaintext", "-d", JSON.stringify({ filter, maxEvents: 1000 }), platform.address, "meshstream.v1.SubscribeService/Fetch"], { timeoutMs: 20_000 });
+    const r = await run(toolPath("GRPCURL"), ["-plaintext", "-d", JSON.stringify({ filter, maxEvents: 1000 }), ctx.platform.address, "meshstream.v1.SubscribeService/Fetch"], { timeoutMs: 20_000 });
     expect(r.stderr).toBe("");
     const page = JSON.parse(r.stdout) as { deliveries: { event: { id: string } }[] };
-    const want = events.filter((e) => e.type === "MySource:newPerson" && e.extensions.region === "fr" && (num(e.data.Age) ?? -1) >= 100).map((e) => e.id);
+    const want = ctx.events.filter((e) => e.type === "MySource:newPerson" && e.extensions.region === "fr" && (num(e.data.Age) ?? -1) >= 100).map((e) => e.id);
     expect(want.length).toBeGreaterThan(5);
     expect(page.deliveries.map((d) => d.event.id).sort()).toEqual(want.sort());
   });
 
   describe("refusals, when the subscription starts", () => {
     const refusal = async (filter: Filter): Promise<ServiceError> => {
-      const stream = readStream<SubscribeResponse>(client.serverStream(SubscribeService.method.subscribe, { filter }));
+      const stream = readStream<SubscribeResponse>(ctx.client.serverStream(SubscribeService.method.subscribe, { filter }));
       const err = await stream.failure();
       expect(stream.items).toEqual([]);
       // Fetch answers the same.
-      await expect(client.unary(SubscribeService.method.fetch, { filter })).rejects.toMatchObject({ code: err.code, details: err.details });
+      await expect(ctx.client.unary(SubscribeService.method.fetch, { filter })).rejects.toMatchObject({ code: err.code, details: err.details });
       return err;
     };
 
@@ -251,7 +259,7 @@ describe("subscription filters on the embedded channel", () => {
     it("grpcurl shows INVALID_ARGUMENT with the position and a BadRequest violation on filter.sql", async () => {
       const r = await run(
         toolPath("GRPCURL"),
-        ["-plaintext", "-format-error", "-d", JSON.stringify({ filter: { sql: "data.Age >>> 65" } }), platform.address, "meshstream.v1.SubscribeService/Subscribe"],
+        ["-plaintext", "-format-error", "-d", JSON.stringify({ filter: { sql: "data.Age >>> 65" } }), ctx.platform.address, "meshstream.v1.SubscribeService/Subscribe"],
         { timeoutMs: 20_000 },
       );
       const status = JSON.parse(r.stderr) as { code: number; message: string; details: { fieldViolations: { field: string; description: string }[] }[] };
@@ -263,27 +271,13 @@ describe("subscription filters on the embedded channel", () => {
 });
 
 describe("subscription filters on Kafka", () => {
-  let platform: InProcessPlatform;
-  let client: TestClient;
-  let events: Sent[];
-
-  beforeAll(async () => {
-    platform = await startInProcessPlatform({
-      MESHSTREAM_CHANNEL: "kafka",
-      MESHSTREAM_KAFKA_BROKERS: toolPath("KAFKA_BROKERS"),
-      MESHSTREAM_KAFKA_TOPIC_PREFIX: `filters-${randomUUID().slice(0, 8)}.`,
-    });
-    client = new TestClient(platform.address);
-    await registerShop(client);
-    events = mixedStream("kafka");
-    await store(platform, client, events);
-  }, 120_000);
-  afterAll(async () => {
-    client?.close();
-    await platform?.close();
+  const ctx = withMixedStream({
+    MESHSTREAM_CHANNEL: "kafka",
+    MESHSTREAM_KAFKA_BROKERS: toolPath("KAFKA_BROKERS"),
+    MESHSTREAM_KAFKA_TOPIC_PREFIX: `filters-${randomUUID().slice(0, 8)}.`,
   });
 
   it.each([cases[0]!, cases[2]!])("Subscribe with $name receives exactly the matching events of 10,000", async ({ filter, expected }) => {
-    expectExactly(await received(client, filter, events.filter(expected).length), events, expected);
+    expectExactly(await received(ctx.client, filter, ctx.events.filter(expected).length), ctx.events, expected);
   });
 });
