@@ -207,8 +207,9 @@ describe("subscription filters on the embedded channel", () => {
       cursor = page.nextCursor;
     }
     expectExactly(ids, ctx.events, expected);
-    // Every page but the last two (the remainder, then the empty one at the end) is full although few events match.
-    expect(sizes.slice(0, -2).every((s) => s === 40)).toBe(true);
+    // Pages are full although few events match (a page stops filling after a second: one short page is allowed
+    // on a loaded machine); before, a page came back with the first few matches of 256 records read.
+    expect(sizes.filter((s) => s === 40).length).toBeGreaterThanOrEqual(Math.floor(ids.length / 40) - 1);
   });
 
   it("grpcurl fetches with a filter in the Subscriptions API's JSON form", async () => {

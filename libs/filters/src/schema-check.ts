@@ -87,7 +87,8 @@ function text(node: Node): string {
     const v = node.value;
     return typeof v === "string" ? `the String '${v.replace(/'/g, "''")}'` : typeof v === "number" ? `the Integer ${v}` : `the Boolean ${String(v).toUpperCase()}`;
   }
-  return `${article(staticType(node) as CesqlType)} expression`;
+  const type = staticType(node);
+  return type === "Any" ? "an expression" : `${article(type)} expression`;
 }
 
 /** The data fields among a node's direct operands that CESQL casts, and to what. */
