@@ -133,6 +133,7 @@ describe("compileFilter: what it refuses", () => {
     [{ filters: [{ exact: { type: "a" }, prefix: { type: "b" } } as never] }, "filter.filters[0]: a filter sets exactly one of exact, prefix, suffix, all, any, not, sql (this one sets exact and prefix)"],
     [{ filters: [{} as never] }, "filter.filters[0]: a filter sets exactly one of exact, prefix, suffix, all, any, not, sql (this one sets none)"],
     [{ filters: [{ exact: {} }] }, "filter.filters[0].exact: needs one attribute at least"],
+    [{ filters: [{ exact: "type" as never }] }, "filter.filters[0].exact: maps attribute names to values"],
     [{ filters: [{ prefix: { Type: "x" } }] }, "filter.filters[0].prefix.Type: an attribute name is 1 to 20 lower-case letters or digits"],
     [{ filters: [{ suffix: { type: "" } }] }, "filter.filters[0].suffix.type: the value must not be empty"],
     [{ filters: [{ not: { all: [] } }] }, "filter.filters[0].not.all: needs one filter at least"],

@@ -71,7 +71,8 @@ function dialect(filter: DialectFilter, field: string, depth: number): Clause {
 
 /** exact/prefix/suffix with several attributes: all of them must match (Subscriptions API). */
 function matches(how: "exact" | "prefix" | "suffix", values: AttributeValues, field: string): Clause {
-  const entries = Object.entries(values ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (typeof values !== "object" || values === null || Array.isArray(values)) throw invalid(field, "maps attribute names to values");
+  const entries = Object.entries(values).sort(([a], [b]) => (a < b ? -1 : 1));
   if (entries.length === 0) throw invalid(field, "needs one attribute at least");
   for (const [attribute, value] of entries) {
     if (!attributeName.test(attribute)) throw invalid(`${field}.${attribute}`, "an attribute name is 1 to 20 lower-case letters or digits");
