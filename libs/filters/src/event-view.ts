@@ -1,17 +1,20 @@
 import type { EventView, Value } from "@meshstream/cesql";
 import type { CloudEvent } from "@meshstream/cloudevents";
 
-const unread = Symbol("unread");
 const utf8 = new TextDecoder();
+/**
+ * The parsed data of each decoded event, read-only: subscribers that share
+ * one decoded event (a Kafka topic's ring decodes once for all of them)
+ * parse its data once.
+ */
+const parsed = new WeakMap<CloudEvent, unknown>();
 
 /**
  * What a filter reads of one stored event: its attributes as strings (the
- * platform keeps extensions as strings), and its JSON data, decoded at most
- * once and only when an expression reads a `data.` field.
+ * platform keeps extensions as strings), and its JSON data, parsed only when
+ * an expression reads a `data.` field.
  */
 export class CloudEventView implements EventView {
-  private json: unknown = unread;
-
   constructor(private readonly event: CloudEvent) {}
 
   attribute(name: string): Value | undefined {
@@ -39,8 +42,8 @@ export class CloudEventView implements EventView {
   }
 
   data(path: readonly string[]): unknown {
-    if (this.json === unread) this.json = this.decode();
-    let node = this.json;
+    let node = parsed.get(this.event);
+    if (node === undefined && !parsed.has(this.event)) parsed.set(this.event, (node = this.decode()));
     for (const key of path) {
       if (node === null || typeof node !== "object" || Array.isArray(node) || !Object.hasOwn(node, key)) return undefined;
       node = (node as Record<string, unknown>)[key];
