@@ -171,7 +171,7 @@ describe("SubscribeService on Kafka", () => {
       ["an unknown type", { filter: { types: ["MySource:nope"] } }, Status.NOT_FOUND, "event type MySource:nope not found"],
       ["a prefix no type has", { filter: { typePrefixes: ["Nobody:"] } }, Status.NOT_FOUND, 'no event type starts with "Nobody:"'],
       ["a position the platform did not give", { filter: { types: [type] }, start: { start: { case: "after" as const, value: "garbage" } } }, Status.INVALID_ARGUMENT, "invalid position"],
-      ["an empty filter entry", { filter: { types: [""] } }, Status.INVALID_ARGUMENT, "filter entries must not be empty"],
+      ["an empty filter entry", { filter: { types: [""] } }, Status.INVALID_ARGUMENT, "filter.types: entries must not be empty"],
     ])("Subscribe refuses %s when the subscription starts", async (_what, request, code, message) => {
       const stream = subscribe(request);
       const err = await stream.failure();

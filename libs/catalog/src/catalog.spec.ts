@@ -72,17 +72,6 @@ describe("Catalog", () => {
     expect(err.message).toMatch(message);
   });
 
-  it("resolves a subscription's types and prefixes to the products that hold them, refusing names it does not know", async () => {
-    await catalog.createDataProduct({ name: "orders", owner: "sales", description: "Orders", source: "" });
-    await catalog.registerEventType({ type: "shop.order.placed", dataProduct: "orders", description: "", compatibility: "NONE", definition: "#Order" });
-    expect(catalog.productsFor({ types: ["MySource:newPerson"], typePrefixes: [] })).toEqual(["people"]);
-    expect(catalog.productsFor({ types: [], typePrefixes: ["shop."] })).toEqual(["orders"]);
-    expect(catalog.productsFor({ types: ["shop.order.placed"], typePrefixes: ["MySource:"] })).toEqual(["orders", "people"]);
-    expect(catalog.productsFor({ types: [], typePrefixes: [] })).toEqual(["orders", "people"]);
-    expect(() => catalog.productsFor({ types: ["shop.order.lost"], typePrefixes: [] })).toThrow("event type shop.order.lost not found");
-    expect(() => catalog.productsFor({ types: [], typePrefixes: ["nothing."] })).toThrow('no event type starts with "nothing."');
-  });
-
   it("refuses bad names, unknown products and duplicates", async () => {
     expect(await codeOf(catalog.registerEventType({ type: "has space", dataProduct: "people", description: "", compatibility: "BACKWARD", definition: "#T" }))).toBe("invalid_argument");
     expect(await codeOf(catalog.registerEventType({ type: "x.y", dataProduct: "ghosts", description: "", compatibility: "BACKWARD", definition: "#T" }))).toBe("not_found");

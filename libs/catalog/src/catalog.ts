@@ -114,24 +114,6 @@ export class Catalog {
     return paginate(found, (t) => t.type, pageSize, pageToken);
   }
 
-  /**
-   * The data products a subscription to these types reads. Every exact type
-   * and every prefix must name something the catalog knows: a subscriber
-   * that misspells a type hears NOT_FOUND, not silence. Sources are matched
-   * per event (a producer may set its own), so they narrow no product.
-   */
-  productsFor(filter: { types: readonly string[]; typePrefixes: readonly string[] }): string[] {
-    const all = this.store.listEventTypes();
-    const products = new Set(filter.types.map((t) => this.getEventType(t).dataProduct));
-    for (const prefix of filter.typePrefixes) {
-      const matching = all.filter((t) => t.type.startsWith(prefix));
-      if (matching.length === 0) throw new CatalogError("not_found", `no event type starts with ${JSON.stringify(prefix)}`);
-      for (const t of matching) products.add(t.dataProduct);
-    }
-    if (filter.types.length === 0 && filter.typePrefixes.length === 0) return this.store.listProducts().map((p) => p.name);
-    return [...products].sort();
-  }
-
   // --- schema versions
 
   /**

@@ -104,6 +104,30 @@ export function channelContract(open: () => Promise<EventChannel>, options: { se
     expect(both.map(n)).toEqual([2, 3]);
   });
 
+  it("tests decoded events with a predicate after the header tests", async () => {
+    const p = product();
+    await publish(p, Array.from({ length: 40 }, (_, i) => event(i % 2 ? "odd" : "even", i)));
+    const seen: number[] = [];
+    const filter = { products: [p], types: ["even"], predicate: (e: CloudEvent) => (seen.push(e.data!.length), n({ event: e, position: "" }) % 4 === 0) };
+    expect((await take(channel.subscribe(filter, { kind: "earliest" }), 10)).map(n)).toEqual([0, 4, 8, 12, 16, 20, 24, 28, 32, 36]);
+    // Records of other types were not decoded for it.
+    expect(seen.length).toBeLessThanOrEqual(20);
+    expect((await channel.fetch(filter, undefined, 3, 0)).deliveries.map(n)).toEqual([0, 4, 8]);
+  });
+
+  it("fills a fetch page when few stored events match, and long-polls for a matching one", async () => {
+    const p = product();
+    await publish(p, Array.from({ length: 1500 }, (_, i) => event("sparse", i)));
+    const predicate = (e: CloudEvent) => n({ event: e, position: "" }) % 300 === 299;
+    const page = await channel.fetch({ products: [p], predicate }, undefined, 10, 0);
+    expect(page.deliveries.map(n)).toEqual([299, 599, 899, 1199, 1499]);
+    const t = Date.now();
+    const waiting = channel.fetch({ products: [p], predicate }, page.cursor, 10, 10_000);
+    setTimeout(() => void publish(p, [event("sparse", 1500), event("sparse", 1799)]), 300);
+    expect((await waiting).deliveries.map(n)).toEqual([1799]);
+    expect(Date.now() - t).toBeLessThan(8000);
+  });
+
   it("starts at latest, earliest, after a position, or at a time", async () => {
     const p = product();
     const before = await publish(p, [event("s", 1), event("s", 2), event("s", 3)]);

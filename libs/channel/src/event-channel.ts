@@ -13,6 +13,11 @@ export interface ChannelFilter {
   readonly types?: readonly string[];
   readonly typePrefixes?: readonly string[];
   readonly sources?: readonly string[];
+  /**
+   * Tested on each decoded event that passed the type and source tests on the
+   * record's headers (a compiled subscription filter); never throws.
+   */
+  readonly predicate?: (event: CloudEvent) => boolean;
 }
 
 export type StartPosition =

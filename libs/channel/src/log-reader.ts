@@ -4,6 +4,8 @@ import type { PartitionedLog } from "./partitioned-log";
 import { decodePosition, encodePosition, type Cursor } from "./position";
 
 const batch = 256;
+/** A fetch keeps filling a page this long while records are stored but few match; its cursor then says where to go on. */
+const fillMs = 1000;
 
 /** Where a reader starts on each partition. */
 export async function startCursor(log: PartitionedLog, partitions: readonly string[], start: StartPosition): Promise<Cursor> {
@@ -42,6 +44,7 @@ async function readOnce(
   accept: ReturnType<typeof matcher>,
   max: number,
   signal: AbortSignal,
+  predicate?: ChannelFilter["predicate"],
 ): Promise<{ deliveries: Delivery[]; advanced: boolean }> {
   const out: Delivery[] = [];
   let advanced = false;
@@ -51,7 +54,10 @@ async function readOnce(
     advanced ||= records.length > 0;
     for (const r of records) {
       cursor.set(partition, r.offset + 1n);
-      if (accept(r.type, r.source)) out.push({ event: r.decode(), position: encodePosition(cursor) });
+      if (accept(r.type, r.source)) {
+        const event = r.decode();
+        if (!predicate || predicate(event)) out.push({ event, position: encodePosition(cursor) });
+      }
       if (out.length >= max) break;
     }
   }
@@ -68,7 +74,7 @@ export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, 
     onReady?.();
     const accept = matcher(filter);
     while (!signal.aborted) {
-      const { deliveries, advanced } = await readOnce(log, cursor, accept, batch, signal);
+      const { deliveries, advanced } = await readOnce(log, cursor, accept, batch, signal, filter.predicate);
       if (!advanced) {
         await log.waitForAppend(cursor, signal, 30_000);
         continue;
@@ -90,13 +96,20 @@ export async function fetchLog(log: PartitionedLog, filter: ChannelFilter, curso
   try {
     const cursor = await startCursor(log, partitions, cursorText ? { kind: "after", position: cursorText } : { kind: "earliest" });
     const accept = matcher(filter);
-    const deadline = Date.now() + waitMs;
+    const started = Date.now();
+    const deadline = started + waitMs;
+    const out: Delivery[] = [];
     for (;;) {
-      const { deliveries, advanced } = await readOnce(log, cursor, accept, max, signal);
-      const left = deadline - Date.now();
-      if (deliveries.length > 0 || left <= 0 || signal.aborted) return { deliveries, cursor: encodePosition(cursor) };
-      if (!advanced) await log.waitForAppend(cursor, signal, left);
+      const { deliveries, advanced } = await readOnce(log, cursor, accept, max - out.length, signal, filter.predicate);
+      out.push(...deliveries);
+      const now = Date.now();
+      if (out.length >= max || signal.aborted) break;
+      // More is stored but few records match (a sparse filter): keep filling the page, for a while.
+      if (advanced && (now - started < fillMs || (out.length === 0 && now < deadline))) continue;
+      if (out.length > 0 || now >= deadline || advanced) break;
+      await log.waitForAppend(cursor, signal, deadline - now);
     }
+    return { deliveries: out, cursor: encodePosition(cursor) };
   } finally {
     // Unlike a subscription's, a fetch's replay consumer is kept (not forgotten): the next page continues from it.
     release();

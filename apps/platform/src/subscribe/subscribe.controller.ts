@@ -1,21 +1,23 @@
 import { timestampDate, type Duration } from "@bufbuild/protobuf/wkt";
-import { Catalog } from "@meshstream/catalog";
 import type { ChannelFilter, Delivery, EventChannel, StartPosition } from "@meshstream/channel";
 import { toProto } from "@meshstream/cloudevents";
+import { FilterCompiler, type DialectFilter, type FilterMatcher, type FilterSpec } from "@meshstream/filters";
 import { CallError, GrpcService, type CallContext, type ServiceImpl } from "@meshstream/grpc";
-import { SubscribeService, type EventFilter, type StartPosition as StartProto } from "@meshstream/proto";
-import { Inject, Injectable } from "@nestjs/common";
+import { SubscribeService, type EventFilter, type StartPosition as StartProto, type SubscriptionFilter } from "@meshstream/proto";
+import { Inject, Injectable, Logger } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
 
 /** Fetch pages and long polls are capped so that one call cannot hold a reader or a buffer for long. */
 const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } as const;
 
-/** Thin translator between SubscribeService messages and the channel, the catalog resolving types to data products. */
+/** Thin translator between SubscribeService messages and the channel, filters compiled against the catalog. */
 @Injectable()
 @GrpcService(SubscribeService)
 export class SubscribeController implements ServiceImpl<typeof SubscribeService> {
+  private readonly logger = new Logger("subscribe");
+
   constructor(
-    private readonly catalog: Catalog,
+    private readonly filters: FilterCompiler,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
   ) {}
 
@@ -25,24 +27,51 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
    * only as fast as the client reads: the gRPC layer waits for 'drain'.
    */
   async *subscribe(req: { filter?: EventFilter; start?: StartProto }, ctx: CallContext) {
-    const subscription = this.channel.subscribe(this.filterOf(req.filter), startOf(req.start), { signal: ctx.signal, onReady: ctx.sendHeader });
-    for await (const delivery of subscription) yield { delivery: deliveryOf(delivery) };
+    const { filter, matcher } = await this.filterOf(req.filter);
+    const subscription = this.channel.subscribe(filter, startOf(req.start), { signal: ctx.signal, onReady: ctx.sendHeader });
+    try {
+      for await (const delivery of subscription) yield { delivery: deliveryOf(delivery) };
+    } finally {
+      this.reportErrors("Subscribe", matcher);
+    }
   }
 
   async fetch(req: { filter?: EventFilter; cursor: string; maxEvents: number; wait?: Duration }, ctx: CallContext) {
     const max = Math.min(req.maxEvents || fetchLimits.defaultEvents, fetchLimits.maxEvents);
     const waitMs = Math.min(req.wait ? millisOf(req.wait) : 0, fetchLimits.maxWaitMs);
-    const page = await this.channel.fetch(this.filterOf(req.filter), req.cursor || undefined, max, waitMs, ctx.signal);
+    const { filter, matcher } = await this.filterOf(req.filter);
+    const page = await this.channel.fetch(filter, req.cursor || undefined, max, waitMs, ctx.signal);
+    this.reportErrors("Fetch", matcher);
     return { deliveries: page.deliveries.map(deliveryOf), nextCursor: page.cursor };
   }
 
-  private filterOf(filter: EventFilter | undefined): ChannelFilter {
-    const types = filter?.types ?? [];
-    const typePrefixes = filter?.typePrefixes ?? [];
-    const sources = filter?.sources ?? [];
-    if ([...types, ...typePrefixes, ...sources].includes("")) throw new CallError("invalid_argument", "filter entries must not be empty", [{ field: "filter", description: "an empty type, prefix or source" }]);
-    return { products: this.catalog.productsFor({ types, typePrefixes }), types, typePrefixes, sources };
+  /** Compiled once per distinct filter (shared); the predicate counts for this call alone. */
+  private async filterOf(proto: EventFilter | undefined): Promise<{ filter: ChannelFilter; matcher?: FilterMatcher }> {
+    const compiled = await this.filters.compile(specOf(proto), { at: "filter" });
+    const matcher = compiled.hasPredicate ? compiled.matcher() : undefined;
+    const { products, types, typePrefixes, sources } = compiled;
+    return { filter: { products, types, typePrefixes, sources, ...(matcher ? { predicate: (e) => matcher.matches(e) } : {}) }, matcher };
   }
+
+  /** An expression that fails on some events makes them not match; the subscriber's owner hears of it here. */
+  private reportErrors(method: string, matcher: FilterMatcher | undefined): void {
+    if (matcher && matcher.stats.errors > 0) this.logger.log({ msg: "filter expression errors", method, ...matcher.stats });
+  }
+}
+
+function specOf(filter: EventFilter | undefined): FilterSpec {
+  if (!filter) return {};
+  return { types: filter.types, typePrefixes: filter.typePrefixes, sources: filter.sources, sql: filter.sql, filters: filter.filters.map(dialectOf) };
+}
+
+/** The message in the Subscriptions API's JSON form, with only the fields that are set (proto3 has no "unset" for maps and lists). */
+function dialectOf(f: SubscriptionFilter): DialectFilter {
+  const set: Record<string, unknown> = {};
+  for (const name of ["exact", "prefix", "suffix"] as const) if (Object.keys(f[name]).length > 0) set[name] = f[name];
+  for (const name of ["all", "any"] as const) if (f[name].length > 0) set[name] = f[name].map(dialectOf);
+  if (f.not) set.not = dialectOf(f.not);
+  if (f.sql) set.sql = f.sql;
+  return set as DialectFilter;
 }
 
 function startOf(start: StartProto | undefined): StartPosition {

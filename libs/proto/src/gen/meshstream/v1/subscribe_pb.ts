@@ -128,8 +128,11 @@ export const FetchResponseSchema: GenMessage<FetchResponse> = /*@__PURE__*/
 export const SubscribeService: GenService<{
   /**
    * Subscribe streams the events that match the filter, from the start
-   * position on, until the client cancels. A type unknown to the catalog is
-   * refused with NOT_FOUND.
+   * position on, until the client cancels. A type unknown to the catalog, or
+   * a filter no known type can match, is refused with NOT_FOUND; a malformed
+   * filter (a CESQL syntax error, a data field the schemas of the matched
+   * types do not have or that is compared with another kind) with
+   * INVALID_ARGUMENT naming the field.
    *
    * @generated from rpc meshstream.v1.SubscribeService.Subscribe
    */

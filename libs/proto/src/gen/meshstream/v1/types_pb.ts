@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file meshstream/v1/types.proto.
  */
 export const file_meshstream_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChltZXNoc3RyZWFtL3YxL3R5cGVzLnByb3RvEg1tZXNoc3RyZWFtLnYxIvgCCgpFdmVudElucHV0EgwKBHR5cGUYASABKAkSJwoEZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIABITCglkYXRhX2pzb24YAyABKAxIABIKCgJpZBgEIAEoCRIOCgZzb3VyY2UYBSABKAkSDwoHc3ViamVjdBgGIAEoCRIoCgR0aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI9CgpleHRlbnNpb25zGAggAygLMikubWVzaHN0cmVhbS52MS5FdmVudElucHV0LkV4dGVuc2lvbnNFbnRyeRIWCg5zY2hlbWFfdmVyc2lvbhgJIAEoDRIyCgtjbG91ZF9ldmVudBgKIAEoCzIdLmlvLmNsb3VkZXZlbnRzLnYxLkNsb3VkRXZlbnQaMQoPRXh0ZW5zaW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCQoHcGF5bG9hZCI7CgdSZWNlaXB0EgoKAmlkGAEgASgJEhAKCHBvc2l0aW9uGAIgASgJEhIKCmRhdGFzY2hlbWEYAyABKAkiaQoNUHVibGlzaFJlc3VsdBIpCgdyZWNlaXB0GAEgASgLMhYubWVzaHN0cmVhbS52MS5SZWNlaXB0SAASIwoFZXJyb3IYAiABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAQggKBnJlc3VsdCIvCglWaW9sYXRpb24SDQoFZmllbGQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkiRAoLRXZlbnRGaWx0ZXISDQoFdHlwZXMYASADKAkSFQoNdHlwZV9wcmVmaXhlcxgCIAMoCRIPCgdzb3VyY2VzGAMgAygJInsKDVN0YXJ0UG9zaXRpb24SEAoGbGF0ZXN0GAEgASgISAASEgoIZWFybGllc3QYAiABKAhIABIPCgVhZnRlchgDIAEoCUgAEioKBHRpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCBwoFc3RhcnQiSgoIRGVsaXZlcnkSLAoFZXZlbnQYASABKAsyHS5pby5jbG91ZGV2ZW50cy52MS5DbG91ZEV2ZW50EhAKCHBvc2l0aW9uGAIgASgJYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status, file_io_cloudevents_v1_cloudevents]);
+  fileDesc("ChltZXNoc3RyZWFtL3YxL3R5cGVzLnByb3RvEg1tZXNoc3RyZWFtLnYxIvgCCgpFdmVudElucHV0EgwKBHR5cGUYASABKAkSJwoEZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIABITCglkYXRhX2pzb24YAyABKAxIABIKCgJpZBgEIAEoCRIOCgZzb3VyY2UYBSABKAkSDwoHc3ViamVjdBgGIAEoCRIoCgR0aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI9CgpleHRlbnNpb25zGAggAygLMikubWVzaHN0cmVhbS52MS5FdmVudElucHV0LkV4dGVuc2lvbnNFbnRyeRIWCg5zY2hlbWFfdmVyc2lvbhgJIAEoDRIyCgtjbG91ZF9ldmVudBgKIAEoCzIdLmlvLmNsb3VkZXZlbnRzLnYxLkNsb3VkRXZlbnQaMQoPRXh0ZW5zaW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCQoHcGF5bG9hZCI7CgdSZWNlaXB0EgoKAmlkGAEgASgJEhAKCHBvc2l0aW9uGAIgASgJEhIKCmRhdGFzY2hlbWEYAyABKAkiaQoNUHVibGlzaFJlc3VsdBIpCgdyZWNlaXB0GAEgASgLMhYubWVzaHN0cmVhbS52MS5SZWNlaXB0SAASIwoFZXJyb3IYAiABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAQggKBnJlc3VsdCIvCglWaW9sYXRpb24SDQoFZmllbGQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkihQEKC0V2ZW50RmlsdGVyEg0KBXR5cGVzGAEgAygJEhUKDXR5cGVfcHJlZml4ZXMYAiADKAkSDwoHc291cmNlcxgDIAMoCRILCgNzcWwYBCABKAkSMgoHZmlsdGVycxgFIAMoCzIhLm1lc2hzdHJlYW0udjEuU3Vic2NyaXB0aW9uRmlsdGVyIvgDChJTdWJzY3JpcHRpb25GaWx0ZXISOwoFZXhhY3QYASADKAsyLC5tZXNoc3RyZWFtLnYxLlN1YnNjcmlwdGlvbkZpbHRlci5FeGFjdEVudHJ5Ej0KBnByZWZpeBgCIAMoCzItLm1lc2hzdHJlYW0udjEuU3Vic2NyaXB0aW9uRmlsdGVyLlByZWZpeEVudHJ5Ej0KBnN1ZmZpeBgDIAMoCzItLm1lc2hzdHJlYW0udjEuU3Vic2NyaXB0aW9uRmlsdGVyLlN1ZmZpeEVudHJ5Ei4KA2FsbBgEIAMoCzIhLm1lc2hzdHJlYW0udjEuU3Vic2NyaXB0aW9uRmlsdGVyEi4KA2FueRgFIAMoCzIhLm1lc2hzdHJlYW0udjEuU3Vic2NyaXB0aW9uRmlsdGVyEi4KA25vdBgGIAEoCzIhLm1lc2hzdHJlYW0udjEuU3Vic2NyaXB0aW9uRmlsdGVyEgsKA3NxbBgHIAEoCRosCgpFeGFjdEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLQoLUHJlZml4RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARotCgtTdWZmaXhFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInsKDVN0YXJ0UG9zaXRpb24SEAoGbGF0ZXN0GAEgASgISAASEgoIZWFybGllc3QYAiABKAhIABIPCgVhZnRlchgDIAEoCUgAEioKBHRpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCBwoFc3RhcnQiSgoIRGVsaXZlcnkSLAoFZXZlbnQYASABKAsyHS5pby5jbG91ZGV2ZW50cy52MS5DbG91ZEV2ZW50EhAKCHBvc2l0aW9uGAIgASgJYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status, file_io_cloudevents_v1_cloudevents]);
 
 /**
  * EventInput is what a producer sends. The platform completes the CloudEvent
@@ -227,6 +227,24 @@ export type EventFilter = Message<"meshstream.v1.EventFilter"> & {
    * @generated from field: repeated string sources = 3;
    */
   sources: string[];
+
+  /**
+   * A CloudEvents SQL expression (CESQL v1), ANDed with the other fields,
+   * e.g. "data.Age > 65 AND subject LIKE 'fr/%'". `data.<field>` names a field
+   * of the event's JSON data (a Meshstream extension to CESQL); the fields
+   * and the kinds they are compared with are checked against the schemas of
+   * the types the filter can match when the subscription starts.
+   *
+   * @generated from field: string sql = 4;
+   */
+  sql: string;
+
+  /**
+   * CloudEvents Subscriptions API filter expressions, all of which must match.
+   *
+   * @generated from field: repeated meshstream.v1.SubscriptionFilter filters = 5;
+   */
+  filters: SubscriptionFilter[];
 };
 
 /**
@@ -235,6 +253,74 @@ export type EventFilter = Message<"meshstream.v1.EventFilter"> & {
  */
 export const EventFilterSchema: GenMessage<EventFilter> = /*@__PURE__*/
   messageDesc(file_meshstream_v1_types, 4);
+
+/**
+ * SubscriptionFilter is one filter expression of the CloudEvents
+ * Subscriptions API: set exactly one field. Its JSON form is the API's own,
+ * e.g. {"exact": {"type": "MySource:newPerson"}}, {"not": {"prefix":
+ * {"subject": "test-"}}} or {"sql": "data.Age > 65"}. Attributes are
+ * CloudEvents context attributes or extensions; an event without the
+ * attribute does not match exact, prefix or suffix.
+ *
+ * @generated from message meshstream.v1.SubscriptionFilter
+ */
+export type SubscriptionFilter = Message<"meshstream.v1.SubscriptionFilter"> & {
+  /**
+   * Every named attribute equals its value (case sensitive).
+   *
+   * @generated from field: map<string, string> exact = 1;
+   */
+  exact: { [key: string]: string };
+
+  /**
+   * Every named attribute starts with its value.
+   *
+   * @generated from field: map<string, string> prefix = 2;
+   */
+  prefix: { [key: string]: string };
+
+  /**
+   * Every named attribute ends with its value.
+   *
+   * @generated from field: map<string, string> suffix = 3;
+   */
+  suffix: { [key: string]: string };
+
+  /**
+   * Every nested filter matches (one at least).
+   *
+   * @generated from field: repeated meshstream.v1.SubscriptionFilter all = 4;
+   */
+  all: SubscriptionFilter[];
+
+  /**
+   * At least one nested filter matches (one at least).
+   *
+   * @generated from field: repeated meshstream.v1.SubscriptionFilter any = 5;
+   */
+  any: SubscriptionFilter[];
+
+  /**
+   * The nested filter does not match.
+   *
+   * @generated from field: meshstream.v1.SubscriptionFilter not = 6;
+   */
+  not?: SubscriptionFilter | undefined;
+
+  /**
+   * A CESQL v1 expression (with `data.<field>`) that evaluates to TRUE.
+   *
+   * @generated from field: string sql = 7;
+   */
+  sql: string;
+};
+
+/**
+ * Describes the message meshstream.v1.SubscriptionFilter.
+ * Use `create(SubscriptionFilterSchema)` to create a new message.
+ */
+export const SubscriptionFilterSchema: GenMessage<SubscriptionFilter> = /*@__PURE__*/
+  messageDesc(file_meshstream_v1_types, 5);
 
 /**
  * StartPosition says where a subscription begins.
@@ -285,7 +371,7 @@ export type StartPosition = Message<"meshstream.v1.StartPosition"> & {
  * Use `create(StartPositionSchema)` to create a new message.
  */
 export const StartPositionSchema: GenMessage<StartPosition> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_types, 5);
+  messageDesc(file_meshstream_v1_types, 6);
 
 /**
  * Delivery is one event as a consumer receives it.
@@ -311,5 +397,5 @@ export type Delivery = Message<"meshstream.v1.Delivery"> & {
  * Use `create(DeliverySchema)` to create a new message.
  */
 export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_types, 6);
+  messageDesc(file_meshstream_v1_types, 7);
 
