@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     json: true,
     logLevels: levels.slice(0, levels.indexOf(config.logLevel) + 1),
   });
+  for (const warning of config.warnings) logger.warn({ msg: "insecure", warning });
   // Handlers go in before start-up (createApplicationContext also initialises),
   // so a signal during start-up still ends in a clean close. Nest's own
   // shutdown hooks are not used: they re-raise the signal, making the exit code 143.

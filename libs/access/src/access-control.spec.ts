@@ -9,6 +9,10 @@ describe("AccessControl", () => {
     ["hr", { owners: ["group:hr-team"], producers: ["hr-app"], consumers: ["group:analytics"] }],
     ["sales", { consumers: ["*"] }],
   ]);
+  const types = new Map([
+    ["hr.person.hired", "hr"],
+    ["sales.order.placed", "sales"],
+  ]);
   let lookups: number;
   let audit: AuditEntry[];
   const make = (ttl?: number) =>
@@ -17,6 +21,7 @@ describe("AccessControl", () => {
         lookups++;
         return products.get(p);
       },
+      productOf: (type) => types.get(type),
       audit: (e) => audit.push(e),
       decisionTtlMs: ttl,
     });
@@ -75,9 +80,31 @@ describe("AccessControl", () => {
     expect(lookups).toBe(2);
   });
 
+  it("decides per event type from the cache: no lookup after the first event of a type", () => {
+    const access = make();
+    const hrApp = callerOf("hr-app", ["hr-app"], admins);
+    for (let i = 0; i < 1000; i++) access.requireForType(call(hrApp), "producer", "hr.person.hired");
+    expect(lookups).toBe(1);
+    expect(() => access.requireForType(call(hrApp), "producer", "sales.order.placed")).toThrow("hr-app may not publish to data product sales: the producer role is missing (access.producers or access.owners)");
+  });
+
+  it("lets an unknown type through to the validation that answers NOT_FOUND", () => {
+    expect(() => make().requireForType(call(), "producer", "no.such.type")).not.toThrow();
+  });
+
+  it("says when a product has no access at all", () => {
+    expect(() => make().require(call(alice), "consumer", "vault")).toThrow("alice may not read data product vault: it has no access set, so only administrators may");
+  });
+
   it("narrows a list of products to those the caller may read", () => {
-    expect(make().readable(carol, ["hr", "sales", "vault"])).toEqual(["sales"]);
-    expect(make().readable(callerOf("root", ["root"], admins), ["hr", "sales", "vault"])).toEqual(["hr", "sales", "vault"]);
+    expect(make().readable(call(), ["hr", "sales", "vault"])).toEqual(["sales"]);
+    expect(make().readable(call(callerOf("root", ["root"], admins)), ["hr", "sales", "vault"])).toEqual(["hr", "sales", "vault"]);
+    expect(make().readable(call(), [])).toEqual([]);
+  });
+
+  it("refuses, audited, a caller that may read none of the products", () => {
+    expect(() => make().readable(call(callerOf("dave", ["dave"], admins)), ["hr", "vault"])).toThrow("dave may read no data product: it holds the consumer role of none (access.consumers or access.owners)");
+    expect(audit).toMatchObject([{ principal: "dave", outcome: "denied", role: "consumer" }]);
   });
 
   it("audits a change by an owner with its outcome, and drops cached decisions after it", async () => {

@@ -13,6 +13,8 @@ export interface AccessCall {
 export interface AccessControlOptions {
   /** The roles of a data product; undefined when it has none or does not exist. */
   readonly accessOf: (product: string) => ProductAccess | undefined;
+  /** The data product an event type belongs to; undefined for an unknown type. */
+  readonly productOf: (type: string) => string | undefined;
   readonly audit: AuditSink;
   /**
    * How long a decision is reused before it is taken again. Changes made on
@@ -46,29 +48,59 @@ export class AccessControl {
 
   /** Whether the caller holds the role on the product. No audit: for narrowing, not refusing. */
   permits(caller: Caller, role: Role, product: string): boolean {
-    if (caller.admin) return true;
-    let mine = this.decisions.get(caller);
-    if (!mine) this.decisions.set(caller, (mine = new Map()));
-    const key = `${role}\u0000${product}`;
-    const now = Date.now();
-    const cached = mine.get(key);
-    if (cached && cached.generation === this.generation && cached.until > now) return cached.allowed;
-    const allowed = holds(caller, role, this.options.accessOf(product));
-    mine.set(key, { allowed, generation: this.generation, until: now + this.ttlMs });
-    return allowed;
+    return this.decide(caller, role, product, () => product);
   }
 
   /** Refuses with PERMISSION_DENIED, naming the product and the missing role, and audits the refusal. */
   require(call: AccessCall, role: Role, product: string): void {
-    if (this.permits(call.caller, role, product)) return;
-    const reason = `${call.caller.name} may not ${verbs[role]} data product ${product}: the ${role} role is missing (${grantedBy(role)})`;
+    if (!this.permits(call.caller, role, product)) this.deny(call, role, product);
+  }
+
+  /**
+   * As require(), for the product of an event type: what ingest asks per
+   * event, answered from the cache without any catalog lookup after the
+   * first event of a type. An unknown type passes: there is nothing to
+   * protect, and validation answers NOT_FOUND.
+   */
+  requireForType(call: AccessCall, role: Role, type: string): void {
+    if (!this.decide(call.caller, role, `type:${type}`, () => this.options.productOf(type))) this.deny(call, role, this.options.productOf(type)!);
+  }
+
+  private decide(caller: Caller, role: Role, key: string, productOf: () => string | undefined): boolean {
+    if (caller.admin) return true;
+    let mine = this.decisions.get(caller);
+    if (!mine) this.decisions.set(caller, (mine = new Map()));
+    const cacheKey = `${role}\u0000${key}`;
+    const now = Date.now();
+    const cached = mine.get(cacheKey);
+    if (cached && cached.generation === this.generation && cached.until > now) return cached.allowed;
+    const product = productOf();
+    if (product === undefined) return true;
+    const allowed = holds(caller, role, this.options.accessOf(product));
+    mine.set(cacheKey, { allowed, generation: this.generation, until: now + this.ttlMs });
+    return allowed;
+  }
+
+  private deny(call: AccessCall, role: Role, product: string): never {
+    const missing = this.options.accessOf(product) ? `the ${role} role is missing (${grantedBy(role)})` : "it has no access set, so only administrators may";
+    const reason = `${call.caller.name} may not ${verbs[role]} data product ${product}: ${missing}`;
     this.options.audit({ ...who(call), product, role, outcome: "denied", reason });
     throw new AccessError("permission_denied", reason);
   }
 
-  /** Of these products, those the caller may read: what an empty filter reads. */
-  readable(caller: Caller, products: readonly string[]): string[] {
-    return products.filter((p) => this.permits(caller, "consumer", p));
+  /**
+   * Of these products, those the caller may read: what a filter that names
+   * no type reads. None of several: PERMISSION_DENIED, rather than a
+   * subscription that waits for ever on nothing.
+   */
+  readable(call: AccessCall, products: readonly string[]): string[] {
+    const readable = products.filter((p) => this.permits(call.caller, "consumer", p));
+    if (readable.length === 0 && products.length > 0) {
+      const reason = `${call.caller.name} may read no data product: it holds the consumer role of none (${grantedBy("consumer")})`;
+      this.options.audit({ ...who(call), role: "consumer", outcome: "denied", reason });
+      throw new AccessError("permission_denied", reason);
+    }
+    return readable;
   }
 
   /**

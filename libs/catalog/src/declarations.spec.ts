@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CueEngine } from "@meshstream/cuelang-wasm";
@@ -11,12 +11,19 @@ const shipped = join(__dirname, "..", "..", "..", "schemas");
 describe("declarations in schemas/", () => {
   let engine: CueEngine;
   const stores: EmbeddedCatalogStore[] = [];
+  const dirs: string[] = [];
+  const tempDir = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
   beforeAll(async () => {
     engine = await CueEngine.start({ workers: 1 });
   });
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
     await engine.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   const catalogAt = (dir: string) => {
@@ -25,7 +32,7 @@ describe("declarations in schemas/", () => {
     return new Catalog(store, engine, { maxSourceBytes: 65536 });
   };
   const freshCatalog = () => {
-    const dir = mkdtempSync(join(tmpdir(), "meshstream-decl-"));
+    const dir = tempDir("meshstream-decl-");
     return { dir, catalog: catalogAt(dir) };
   };
 
@@ -42,7 +49,7 @@ describe("declarations in schemas/", () => {
   });
 
   const declare = (product: string, files: Record<string, string>) => {
-    const root = mkdtempSync(join(tmpdir(), "meshstream-schemas-"));
+    const root = tempDir("meshstream-schemas-");
     mkdirSync(join(root, product));
     for (const [name, text] of Object.entries(files)) writeFileSync(join(root, product, name), text);
     return root;
@@ -62,10 +69,42 @@ describe("declarations in schemas/", () => {
       { "product.cue": 'product: {name: "shop", owner: "o"}\ntypes: "shop.order": {definition: "#Order", schema: "order.cue"}\n', "order.cue": "#Order: {\n  id: \n" },
       /product\.cue: .*order\.cue:\d+:\d+/,
     ],
+    ["an owner that is anyone", { "product.cue": 'product: {name: "shop", owner: "o"}\naccess: owners: ["*"]\n' }, /product\.cue: access\.owners\.0: invalid value "\*"/],
+    ["a principal with a space", { "product.cue": 'product: {name: "shop", owner: "o"}\naccess: consumers: ["sales team"]\n' }, /product\.cue: access\.consumers\.0: invalid value "sales team"/],
+    ["an unknown role", { "product.cue": 'product: {name: "shop", owner: "o"}\naccess: readers: ["x"]\n' }, /product\.cue: access\.readers: field not allowed/],
   ])("stops on %s with the file, the place and the reason", async (_what, files, message) => {
     const { catalog } = freshCatalog();
     const err = await loadDeclarations(declare("shop", files), catalog, engine).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeclarationError);
     expect((err as Error).message).toMatch(message);
+  });
+
+  describe("access", () => {
+    const product = (access: string) => `product: {name: "shop", owner: "sales"}\n${access}`;
+
+    it("loads the roles a declaration gives, and a restart with changed roles applies them", async () => {
+      const { dir, catalog } = freshCatalog();
+      await loadDeclarations(declare("shop", { "product.cue": product('access: {owners: ["group:sales"], consumers: ["*"]}\n') }), catalog, engine);
+      expect(catalog.getDataProduct("shop").access).toEqual({ owners: ["group:sales"], producers: [], consumers: ["*"] });
+      const changes: string[] = [];
+      const again = catalogAt(dir);
+      again.watch((c) => changes.push(c.kind));
+      await loadDeclarations(declare("shop", { "product.cue": product('access: {owners: ["group:sales"], consumers: ["*"]}\n') }), again, engine);
+      expect(changes).toEqual([]);
+      await loadDeclarations(declare("shop", { "product.cue": product('access: {owners: ["group:sales"], producers: ["shop-app"]}\n') }), again, engine);
+      expect(again.getDataProduct("shop").access).toEqual({ owners: ["group:sales"], producers: ["shop-app"], consumers: [] });
+      expect(changes).toEqual(["dataProduct"]);
+    });
+
+    it("leaves the roles the Catalog API set on a product whose declaration has none", async () => {
+      const { dir, catalog } = freshCatalog();
+      const schemas = declare("shop", { "product.cue": product("") });
+      await loadDeclarations(schemas, catalog, engine);
+      expect(catalog.getDataProduct("shop").access).toBeUndefined();
+      await catalog.setDataProductAccess("shop", { owners: ["alice"] });
+      const again = catalogAt(dir);
+      await loadDeclarations(schemas, again, engine);
+      expect(again.getDataProduct("shop").access).toEqual({ owners: ["alice"], producers: [], consumers: [] });
+    });
   });
 });

@@ -4,9 +4,11 @@ import { CueEngineError, type CueEngine, type CueViolation } from "@meshstream/c
 import type { Catalog } from "./catalog";
 import type { CompatibilityPolicy } from "./compatibility";
 import { declarationSchema } from "./declaration-schema";
+import type { DataProductAccess } from "./model";
 
 interface Declaration {
   product: { name: string; owner: string; description?: string; source?: string };
+  access?: Partial<DataProductAccess>;
   types?: Record<string, { description?: string; compatibility?: CompatibilityPolicy; definition: string; schema: string }>;
 }
 
@@ -77,7 +79,9 @@ async function apply(catalog: Catalog, d: Declaration, folder: string, file: str
     }
   };
   const { name, owner, description = "", source = "" } = d.product;
-  if (!known(() => catalog.getDataProduct(name))) await catalog.createDataProduct({ name, owner, description, source }).catch(fail);
+  if (!known(() => catalog.getDataProduct(name))) await catalog.createDataProduct({ name, owner, description, source, access: d.access }).catch(fail);
+  // The declared access wins at every start; a product that declares none keeps what the Catalog API set.
+  else if (d.access && !sameAccess(catalog.getDataProduct(name).access, d.access)) await catalog.setDataProductAccess(name, d.access).catch(fail);
   for (const [type, t] of Object.entries(d.types ?? {})) {
     if (!known(() => catalog.getEventType(type))) {
       await catalog
@@ -88,4 +92,9 @@ async function apply(catalog: Catalog, d: Declaration, folder: string, file: str
     if (!existsSync(schemaFile)) fail(new Error(`types."${type}".schema: ${t.schema} does not exist beside the declaration`));
     await catalog.registerSchemaVersion({ type, cueSource: readFileSync(schemaFile, "utf8"), definition: t.definition }).catch(fail);
   }
+}
+
+function sameAccess(stored: DataProductAccess | undefined, declared: Partial<DataProductAccess>): boolean {
+  const list = (l: readonly string[] | undefined) => JSON.stringify(l ?? []);
+  return !!stored && (["owners", "producers", "consumers"] as const).every((role) => list(stored[role]) === list(declared[role]));
 }

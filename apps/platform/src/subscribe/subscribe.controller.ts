@@ -1,4 +1,5 @@
 import { timestampDate, type Duration } from "@bufbuild/protobuf/wkt";
+import { AccessControl } from "@meshstream/access";
 import { Catalog } from "@meshstream/catalog";
 import type { ChannelFilter, Delivery, EventChannel, StartPosition } from "@meshstream/channel";
 import { toProto } from "@meshstream/cloudevents";
@@ -17,6 +18,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
   constructor(
     private readonly catalog: Catalog,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
+    private readonly access: AccessControl,
   ) {}
 
   /**
@@ -25,23 +27,31 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
    * only as fast as the client reads: the gRPC layer waits for 'drain'.
    */
   async *subscribe(req: { filter?: EventFilter; start?: StartProto }, ctx: CallContext) {
-    const subscription = this.channel.subscribe(this.filterOf(req.filter), startOf(req.start), { signal: ctx.signal, onReady: ctx.sendHeader });
+    const subscription = this.channel.subscribe(this.filterOf(req.filter, ctx), startOf(req.start), { signal: ctx.signal, onReady: ctx.sendHeader });
     for await (const delivery of subscription) yield { delivery: deliveryOf(delivery) };
   }
 
   async fetch(req: { filter?: EventFilter; cursor: string; maxEvents: number; wait?: Duration }, ctx: CallContext) {
     const max = Math.min(req.maxEvents || fetchLimits.defaultEvents, fetchLimits.maxEvents);
     const waitMs = Math.min(req.wait ? millisOf(req.wait) : 0, fetchLimits.maxWaitMs);
-    const page = await this.channel.fetch(this.filterOf(req.filter), req.cursor || undefined, max, waitMs, ctx.signal);
+    const page = await this.channel.fetch(this.filterOf(req.filter, ctx), req.cursor || undefined, max, waitMs, ctx.signal);
     return { deliveries: page.deliveries.map(deliveryOf), nextCursor: page.cursor };
   }
 
-  private filterOf(filter: EventFilter | undefined): ChannelFilter {
+  /**
+   * The products to read: those the filter's types and prefixes name, each of which the caller must
+   * be allowed to read, or with no type named, every product it may read. Positions and cursors
+   * only ever move the reader within these products, so one taken from another product reads nothing of it.
+   */
+  private filterOf(filter: EventFilter | undefined, ctx: CallContext): ChannelFilter {
     const types = filter?.types ?? [];
     const typePrefixes = filter?.typePrefixes ?? [];
     const sources = filter?.sources ?? [];
     if ([...types, ...typePrefixes, ...sources].includes("")) throw new CallError("invalid_argument", "filter entries must not be empty", [{ field: "filter", description: "an empty type, prefix or source" }]);
-    return { products: this.catalog.productsFor({ types, typePrefixes }), types, typePrefixes, sources };
+    const named = types.length > 0 || typePrefixes.length > 0;
+    const resolved = this.catalog.productsFor({ types, typePrefixes });
+    for (const product of named ? resolved : []) this.access.require(ctx, "consumer", product);
+    return { products: named ? resolved : this.access.readable(ctx, resolved), types, typePrefixes, sources };
   }
 }
 
