@@ -1,5 +1,5 @@
 import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { runOk } from "./run";
 
 /** A certificate and its key, as PEM files. */
@@ -27,10 +27,11 @@ const openssl = async (args: string[], cwd: string) => {
 
 const newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
 
-/** Makes a CA named `name` in `dir` (EC P-256 keys, valid for `days`). */
-export async function makeCa(dir: string, name = "ca", days = 2): Promise<TestCa> {
+/** Makes a CA named `name` in `dir` (EC P-256 keys, valid for `days`), or opens the one there with `reuse`. */
+export async function makeCa(where: string, name = "ca", days = 2, options: { reuse?: boolean } = {}): Promise<TestCa> {
+  const dir = resolve(where);
   const ca = { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
-  await openssl(
+  if (!options.reuse) await openssl(
     ["req", "-x509", ...newKey, "-keyout", ca.key, "-out", ca.cert, "-days", String(days), "-subj", `/CN=Meshstream ${name}`,
       "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
     dir,
