@@ -10,8 +10,8 @@ type Method<I extends DescMessage, O extends DescMessage> = DescMethod & { input
 export class TestClient {
   readonly raw: grpc.Client;
 
-  constructor(address: string, options: grpc.ChannelOptions = {}) {
-    this.raw = new grpc.Client(address, grpc.credentials.createInsecure(), options);
+  constructor(address: string, options: grpc.ChannelOptions = {}, credentials = grpc.credentials.createInsecure()) {
+    this.raw = new grpc.Client(address, credentials, options);
   }
 
   unary<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, input: MessageInitShape<I>): Promise<MessageShape<O>> {
@@ -38,3 +38,17 @@ export class TestClient {
 const path = (m: DescMethod) => `/${m.parent.typeName}/${m.name}`;
 const serialize = (schema: DescMessage) => (m: MessageShape<DescMessage>) => Buffer.from(toBinary(schema, m));
 const deserialize = <O extends DescMessage>(schema: O) => (b: Buffer) => fromBinary(schema, b);
+
+/** TLS trusting `ca`, with a client certificate (mTLS) and a bearer token on every call when given. */
+export function secureCredentials(ca: Buffer, client?: { cert: Buffer; key: Buffer }, token?: string): grpc.ChannelCredentials {
+  const tls = grpc.credentials.createSsl(ca, client?.key ?? null, client?.cert ?? null);
+  if (token === undefined) return tls;
+  return grpc.credentials.combineChannelCredentials(
+    tls,
+    grpc.credentials.createFromMetadataGenerator((_params, callback) => {
+      const metadata = new grpc.Metadata();
+      metadata.set("authorization", `Bearer ${token}`);
+      callback(null, metadata);
+    }),
+  );
+}

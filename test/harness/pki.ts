@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { connect } from "node:tls";
 import { join, resolve } from "node:path";
 import { runOk } from "./run";
 
@@ -51,4 +52,17 @@ export async function makeCa(where: string, name = "ca", days = 2, options: { re
     server: (file) => leaf(file, "localhost", "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost"),
     client: (cn) => leaf(`client-${cn}`, cn, "extendedKeyUsage=clientAuth"),
   };
+}
+
+/** The SHA-256 fingerprint of the certificate a new TLS connection to host:port is served (verified against `ca`). */
+export function servedFingerprint(address: string, ca: string): Promise<string> {
+  const at = address.lastIndexOf(":");
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: address.slice(0, at), port: Number(address.slice(at + 1)), ca: readFileSync(ca), ALPNProtocols: ["h2"] }, () => {
+      const fingerprint = socket.getPeerCertificate().fingerprint256;
+      socket.end();
+      resolve(fingerprint);
+    });
+    socket.on("error", reject);
+  });
 }

@@ -1,27 +1,14 @@
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type PeerCertificate } from "node:tls";
 import { X509Certificate } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { AccessError, callerOf, type Credentials } from "@meshstream/access";
 import { descriptorSetPath, HealthCheckRequestSchema, HealthCheckResponseSchema, IngestService, PublishRequestSchema, PublishResponseSchema, PublishStreamRequestSchema } from "@meshstream/proto";
-import { makeCa, type CertFiles, type TestCa } from "../../../test/harness/pki";
+import { makeCa, servedFingerprint, type CertFiles, type TestCa } from "../../../test/harness/pki";
 import { GrpcServer } from "./grpc-server";
 import { TlsFilesError } from "./tls";
-
-/** The fingerprint of the certificate a new TLS connection to `port` is served. */
-function servedFingerprint(port: number, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port, ca: readFileSync(ca), servername: "localhost", ALPNProtocols: ["h2"] }, () => {
-      const cert: PeerCertificate = socket.getPeerCertificate();
-      socket.end();
-      resolve(cert.fingerprint256);
-    });
-    socket.on("error", reject);
-  });
-}
 
 const fingerprintOf = (file: string) => new X509Certificate(readFileSync(file)).fingerprint256;
 
@@ -174,17 +161,17 @@ describe("GrpcServer over TLS, with the authentication hook", () => {
   });
 
   it("serves a certificate replaced on disk to new connections, and keeps the old one when the new files do not match", async () => {
-    expect(await servedFingerprint(portOf(server), ca.cert)).toBe(fingerprintOf(serverCert.cert));
+    expect(await servedFingerprint(server.address, ca.cert)).toBe(fingerprintOf(serverCert.cert));
     // Only the certificate replaced, its key not yet: no valid pair, so the old one stays.
     const renewed = await otherCa.server("renewed");
     replace(renewed.cert, files.cert);
     await waitFor(() => reloads.some((r) => !r.ok));
     expect(reloads.find((r) => !r.ok)).toMatchObject({ error: expect.stringMatching(/do not make a TLS context/) });
-    expect(await servedFingerprint(portOf(server), ca.cert)).toBe(fingerprintOf(serverCert.cert));
+    expect(await servedFingerprint(server.address, ca.cert)).toBe(fingerprintOf(serverCert.cert));
     // Now the key too: the new pair is served.
     replace(renewed.key, files.key);
     await waitFor(() => reloads.some((r) => r.ok));
-    expect(await servedFingerprint(portOf(server), otherCa.cert)).toBe(fingerprintOf(renewed.cert));
+    expect(await servedFingerprint(server.address, otherCa.cert)).toBe(fingerprintOf(renewed.cert));
     // And a gRPC client that trusts only the new CA gets through.
     const c = client(true, otherCa.cert);
     try {
@@ -209,5 +196,3 @@ async function waitFor(test: () => boolean, timeoutMs = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-
-const portOf = (server: GrpcServer) => Number(server.address.slice(server.address.lastIndexOf(":") + 1));
