@@ -125,7 +125,7 @@ describe("access control: TLS with client certificates and JWT, one platform, ev
       MESHSTREAM_JWT_ISSUER: issuer,
       MESHSTREAM_JWT_AUDIENCE: audience,
       MESHSTREAM_ADMINS: "root",
-    });
+    }, 60_000);
     [alice, bob, carol, hrApp, root] = await Promise.all([as("alice", ["hr-team"]), as("bob", ["analytics"]), as("carol"), as("hr-app"), as("root")]);
     const salesApp = await as("sales-app");
     const receipts = async (c: TestClient, events: unknown[]) =>
@@ -137,7 +137,8 @@ describe("access control: TLS with client certificates and JWT, one platform, ev
     published.sales = await receipts(salesApp, [order()]);
     published.salesFromHr = await receipts(salesApp, [order("/hr")]);
     published.vault = await receipts(root, [secret]);
-  });
+    // A CA, five certificates and a platform that compiles three products' schemas: slow on a busy machine.
+  }, 120_000);
 
   afterAll(async () => {
     for (const c of clients) c.close();

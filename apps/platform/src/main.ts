@@ -49,6 +49,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // Key and certificate files that cannot be used are set-up mistakes, as a bad variable is: the reason, no stack.
+  if (err instanceof Error && (err.name === "TlsFilesError" || err.name === "JwksError")) {
+    process.stderr.write(`meshstream: cannot start: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`meshstream: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -24,8 +24,9 @@ const loopback = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
 /**
  * The keys tokens are verified with, from MESHSTREAM_JWKS: an https URL
  * (jose's remote set: cached, fetched again on an unknown `kid` at most
- * every 30 s; Node trusts the CAs of NODE_EXTRA_CA_CERTS too) or a file path (read again when it changed, so a new key is
- * used without restart). http is accepted only on loopback, for development.
+ * every 30 s; a private CA can be trusted with NODE_EXTRA_CA_CERTS) or a
+ * file path (read again when it changed, so a new key is used without
+ * restart). http is accepted only on loopback, for development.
  */
 export function openJwks(source: string, options: JwksOptions = {}): KeySource {
   if (/^https?:\/\//i.test(source)) {
