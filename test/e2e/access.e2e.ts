@@ -362,6 +362,20 @@ describe("access control: TLS with client certificates and JWT, one platform, ev
       expect(await failure(fetch(carol, { types: ["hr.person.hired"] }))).toMatchObject({ code: "PERMISSION_DENIED" });
       expect((await alice.unary(CatalogService.method.setDataProductAccess, { dataProduct: "hr", access: newAccess })).dataProduct?.access).toMatchObject(newAccess);
       expect((await fetch(carol, { types: ["hr.person.hired"] })).deliveries.length).toBeGreaterThan(0);
+      // Revoked while carol's subscription runs: it ends at the next event of hr, which it does not get.
+      const live = readStream<SubscribeResponse>(carol.serverStream(SubscribeService.method.subscribe, { filter: { types: ["hr.person.hired"] } }));
+      try {
+        await live.ready;
+        await hrApp.unary(IngestService.method.publish, { event: person });
+        await live.first(1);
+        await alice.unary(CatalogService.method.setDataProductAccess, { dataProduct: "hr", access: { ...newAccess, consumers: ["group:analytics"] } });
+        await hrApp.unary(IngestService.method.publish, { event: person });
+        const ended = await live.failure();
+        expect({ code: Code[ended.code], details: ended.details }).toEqual({ code: "PERMISSION_DENIED", details: "carol may not read data product hr: the consumer role is missing (access.consumers or access.owners)" });
+        expect(live.items).toHaveLength(1);
+      } finally {
+        live.cancel();
+      }
     });
 
     it("lets only administrators create a data product; owners register types only in their own", async () => {

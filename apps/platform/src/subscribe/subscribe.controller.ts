@@ -28,7 +28,11 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
    */
   async *subscribe(req: { filter?: EventFilter; start?: StartProto }, ctx: CallContext) {
     const subscription = this.channel.subscribe(this.filterOf(req.filter, ctx), startOf(req.start), { signal: ctx.signal, onReady: ctx.sendHeader });
-    for await (const delivery of subscription) yield { delivery: deliveryOf(delivery) };
+    for await (const delivery of subscription) {
+      // A role revoked while the stream runs ends it at the next event (decisions are cached, so this costs a lookup).
+      this.access.requireForType(ctx, "consumer", delivery.event.type);
+      yield { delivery: deliveryOf(delivery) };
+    }
   }
 
   async fetch(req: { filter?: EventFilter; cursor: string; maxEvents: number; wait?: Duration }, ctx: CallContext) {
