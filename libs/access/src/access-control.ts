@@ -58,8 +58,8 @@ export class AccessControl {
 
   /**
    * As require(), for the product of an event type: what ingest asks per
-   * event, answered from the cache without any catalog lookup after the
-   * first event of a type. An unknown type passes: there is nothing to
+   * event and a subscription per delivery, answered from the cache without
+   * any catalog lookup after the first event of a type. An unknown type passes: there is nothing to
    * protect, and validation answers NOT_FOUND.
    */
   requireForType(call: AccessCall, role: Role, type: string): void {
