@@ -29,7 +29,7 @@ const definitionName = /^#[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export class Catalog {
   private readonly compiled = new Map<string, Promise<Schema>>();
-  private declarationShape?: Promise<Schema>;
+  private shape?: Promise<Schema>;
   private readonly changes = new EventEmitter().setMaxListeners(0);
 
   /** Calls `listener` with every change from now on; returns the function that stops it. */
@@ -92,10 +92,19 @@ export class Catalog {
     return product;
   }
 
+  /** The compiled shape of product.cue declarations (#Declaration, #Access), compiled once and kept. */
+  declarationShape(): Promise<Schema> {
+    // A failed compile (an engine that timed out) is not kept: the next call tries again.
+    this.shape ??= this.engine.compile(declarationSchema, "declaration.cue").catch((err: unknown) => {
+      this.shape = undefined;
+      throw err;
+    });
+    return this.shape;
+  }
+
   private async checkedAccess(access: Partial<DataProductAccess>, field: string): Promise<DataProductAccess> {
     const normal: DataProductAccess = { owners: access.owners ?? [], producers: access.producers ?? [], consumers: access.consumers ?? [] };
-    this.declarationShape ??= this.engine.compile(declarationSchema, "declaration.cue");
-    const problems = await this.engine.validate({ schema: await this.declarationShape, definition: "#Access" }, JSON.stringify(normal));
+    const problems = await this.engine.validate({ schema: await this.declarationShape(), definition: "#Access" }, JSON.stringify(normal));
     if (problems.length > 0) {
       throw new CatalogError(
         "invalid_argument",

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { CueEngineError, type CueEngine, type CueViolation } from "@meshstream/cuelang-wasm";
 import type { Catalog } from "./catalog";
 import type { CompatibilityPolicy } from "./compatibility";
-import { declarationSchema } from "./declaration-schema";
 import type { DataProductAccess } from "./model";
 
 interface Declaration {
@@ -29,20 +28,16 @@ const where = (file: string, v: CueViolation | undefined) => (v?.line ? `${v.fil
  */
 export async function loadDeclarations(dir: string, catalog: Catalog, engine: CueEngine): Promise<{ products: number; types: number }> {
   if (!existsSync(dir)) return { products: 0, types: 0 };
-  const shape = await engine.compile(declarationSchema, "declaration.cue");
+  const shape = await catalog.declarationShape();
   let products = 0;
   let types = 0;
-  try {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const file = join(dir, entry.name, "product.cue");
-      if (!existsSync(file)) continue;
-      const declaration = await read(engine, shape, file);
-      await apply(catalog, declaration, join(dir, entry.name), file);
-      products++;
-      types += Object.keys(declaration.types ?? {}).length;
-    }
-  } finally {
-    engine.release(shape);
+  for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const file = join(dir, entry.name, "product.cue");
+    if (!existsSync(file)) continue;
+    const declaration = await read(engine, shape, file);
+    await apply(catalog, declaration, join(dir, entry.name), file);
+    products++;
+    types += Object.keys(declaration.types ?? {}).length;
   }
   return { products, types };
 }
