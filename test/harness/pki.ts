@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:tls";
 import { join, resolve } from "node:path";
 import { runOk } from "./run";
@@ -45,6 +45,8 @@ export async function makeCa(where: string, name = "ca", days = 2, options: { re
     await openssl(["req", "-new", ...newKey, "-keyout", out.key, "-out", csr, "-subj", `/CN=${cn}`], dir);
     await openssl(["x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-set_serial", `0x${Date.now().toString(16)}${Math.floor(Math.random() * 1e6).toString(16)}`, "-days", String(days), "-out", out.cert, "-extfile", ext], dir);
     if (!existsSync(out.cert)) throw new Error(`openssl made no ${out.cert}`);
+    rmSync(csr);
+    rmSync(ext);
     return out;
   };
   return {
