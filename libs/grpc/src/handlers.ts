@@ -1,8 +1,8 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
 import type * as grpc from "@grpc/grpc-js";
-import { MalformedMessage } from "./codec";
 import { unauthenticatedCaller, type Caller } from "@meshstream/access";
+import { MalformedMessage } from "./codec";
 import type { CallContext } from "./service-impl";
 import { CallError, isDomainError, toStatusObject } from "./status";
 

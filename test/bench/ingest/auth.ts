@@ -66,7 +66,7 @@ export async function authOverhead(
           const client = new TestClient(platform.address);
           try {
             // 32 unary calls in flight: each call is authenticated (a verified token is reused, not verified again).
-            runs.unary[name].push(await measured(pid, total / 4, () => concurrentRate(total / 4, 1, 32, () => client.unary(IngestService.method.publish, { event }, metadata ?? undefined))));
+            runs.unary[name].push(await measured(pid, total / 4, () => concurrentRate(total / 4, 1, 32, () => client.unary(IngestService.method.publish, { event }, metadata))));
           } finally {
             client.close();
           }
