@@ -10,13 +10,13 @@ type Method<I extends DescMessage, O extends DescMessage> = DescMethod & { input
 export class TestClient {
   readonly raw: grpc.Client;
 
-  constructor(address: string, options: grpc.ChannelOptions = {}) {
-    this.raw = new grpc.Client(address, grpc.credentials.createInsecure(), options);
+  constructor(address: string, options: grpc.ChannelOptions = {}, credentials = grpc.credentials.createInsecure()) {
+    this.raw = new grpc.Client(address, credentials, options);
   }
 
-  unary<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, input: MessageInitShape<I>): Promise<MessageShape<O>> {
+  unary<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, input: MessageInitShape<I>, metadata = new grpc.Metadata()): Promise<MessageShape<O>> {
     return new Promise((resolve, reject) =>
-      this.raw.makeUnaryRequest(path(method), serialize(method.input), deserialize(method.output), create(method.input, input), (err, out) =>
+      this.raw.makeUnaryRequest(path(method), serialize(method.input), deserialize(method.output), create(method.input, input), metadata, (err, out) =>
         err ? reject(err) : resolve(out!),
       ),
     );
@@ -26,8 +26,8 @@ export class TestClient {
     return this.raw.makeServerStreamRequest(path(method), serialize(method.input), deserialize(method.output), create(method.input, input));
   }
 
-  bidiStream<I extends DescMessage, O extends DescMessage>(method: Method<I, O>): grpc.ClientDuplexStream<MessageShape<I>, MessageShape<O>> {
-    return this.raw.makeBidiStreamRequest(path(method), serialize(method.input), deserialize(method.output));
+  bidiStream<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, metadata = new grpc.Metadata()): grpc.ClientDuplexStream<MessageShape<I>, MessageShape<O>> {
+    return this.raw.makeBidiStreamRequest(path(method), serialize(method.input), deserialize(method.output), metadata);
   }
 
   close(): void {
@@ -38,3 +38,20 @@ export class TestClient {
 const path = (m: DescMethod) => `/${m.parent.typeName}/${m.name}`;
 const serialize = (schema: DescMessage) => (m: MessageShape<DescMessage>) => Buffer.from(toBinary(schema, m));
 const deserialize = <O extends DescMessage>(schema: O) => (b: Buffer) => fromBinary(schema, b);
+
+/** `authorization: Bearer <token>` as call metadata (on a plaintext loopback channel, where call credentials are not allowed). */
+export function bearer(token: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  return metadata;
+}
+
+/** TLS trusting `ca`, with a client certificate (mTLS) and a bearer token on every call when given. */
+export function secureCredentials(ca: Buffer, client?: { cert: Buffer; key: Buffer }, token?: string): grpc.ChannelCredentials {
+  const tls = grpc.credentials.createSsl(ca, client?.key ?? null, client?.cert ?? null);
+  if (token === undefined) return tls;
+  return grpc.credentials.combineChannelCredentials(
+    tls,
+    grpc.credentials.createFromMetadataGenerator((_params, callback) => callback(null, bearer(token))),
+  );
+}

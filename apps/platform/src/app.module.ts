@@ -1,6 +1,8 @@
+import { Authenticator } from "@meshstream/access";
 import { GrpcModule } from "@meshstream/grpc";
 import { descriptorSetPath } from "@meshstream/proto";
 import { Module, type DynamicModule } from "@nestjs/common";
+import { AccessModule } from "./access/access.module";
 import { CatalogModule } from "./catalog/catalog.module";
 import { ChannelModule } from "./channel/channel.module";
 import type { PlatformConfig } from "./config/config";
@@ -16,15 +18,18 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         GrpcModule.forRootAsync({
-          inject: [PLATFORM_CONFIG],
-          useFactory: (c: PlatformConfig) => ({
+          inject: [PLATFORM_CONFIG, Authenticator],
+          useFactory: (c: PlatformConfig, authenticator: Authenticator) => ({
             host: c.listen.host,
             port: c.listen.port,
             maxMessageBytes: c.maxMessageBytes,
             shutdownGraceMs: c.shutdownGraceMs,
             descriptorSetPath,
+            tls: c.tls,
+            authenticate: (credentials, site) => authenticator.authenticate(credentials, site),
           }),
         }),
+        AccessModule,
         ChannelModule,
         IngestModule,
         CatalogModule,

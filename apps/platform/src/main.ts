@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     json: true,
     logLevels: levels.slice(0, levels.indexOf(config.logLevel) + 1),
   });
+  for (const warning of config.warnings) logger.warn({ msg: "insecure", warning });
   // Handlers go in before start-up (createApplicationContext also initialises),
   // so a signal during start-up still ends in a clean close. Nest's own
   // shutdown hooks are not used: they re-raise the signal, making the exit code 143.
@@ -48,6 +49,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // Key and certificate files that cannot be used are set-up mistakes, as a bad variable is: the reason, no stack.
+  if (err instanceof Error && (err.name === "TlsFilesError" || err.name === "JwksError")) {
+    process.stderr.write(`meshstream: cannot start: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`meshstream: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

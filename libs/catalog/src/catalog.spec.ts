@@ -34,6 +34,25 @@ describe("Catalog", () => {
 
   const codeOf = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as CatalogError | undefined)?.code;
 
+  it("sets a product's access, checked by CUE as a declaration's is, and tells watchers", async () => {
+    const seen: unknown[] = [];
+    const stop = catalog.watch((c) => seen.push(c.value));
+    try {
+      const updated = await catalog.setDataProductAccess("people", { owners: ["group:people-team"], consumers: ["*"] });
+      expect(updated.access).toEqual({ owners: ["group:people-team"], producers: [], consumers: ["*"] });
+      expect(catalog.getDataProduct("people").access).toEqual(updated.access);
+      expect(seen).toEqual([updated]);
+    } finally {
+      stop();
+    }
+    const err = (await catalog.setDataProductAccess("people", { owners: ["*"], producers: ["two words"] }).catch((e: unknown) => e)) as CatalogError;
+    expect(err.code).toBe("invalid_argument");
+    expect(err.violations?.map((v) => v.field).sort()).toEqual(["access.owners.0", "access.producers.0"]);
+    expect(await codeOf(catalog.setDataProductAccess("ghosts", {}))).toBe("not_found");
+    expect(await codeOf(catalog.createDataProduct({ name: "bad-access", owner: "o", description: "", source: "", access: { consumers: [""] } }))).toBe("invalid_argument");
+    expect(catalog.findDataProduct("bad-access")).toBeUndefined();
+  });
+
   it("registers a first version, and the same source again returns it", async () => {
     const first = await catalog.registerSchemaVersion({ type: "MySource:newPerson", cueSource: identity });
     expect(first).toMatchObject({ created: true, version: { version: 1, definition: "#Identity", uri: "meshstream:schema/MySource%3AnewPerson/1" } });

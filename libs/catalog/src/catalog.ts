@@ -3,7 +3,8 @@ import { EventEmitter } from "node:events";
 import { CueSyntaxError, type CueEngine, type Schema } from "@meshstream/cuelang-wasm";
 import type { CatalogStore } from "./catalog-store";
 import { incompatibilities, IncompatibleSchemaError, type CompatibilityPolicy } from "./compatibility";
-import { CatalogError, type DataProduct, type EventType, type SchemaVersion } from "./model";
+import { declarationSchema } from "./declaration-schema";
+import { CatalogError, type DataProduct, type DataProductAccess, type EventType, type SchemaVersion } from "./model";
 import { paginate, type Page } from "./page";
 
 /** One change to the catalog, as watchers receive it. */
@@ -28,6 +29,7 @@ const definitionName = /^#[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export class Catalog {
   private readonly compiled = new Map<string, Promise<Schema>>();
+  private shape?: Promise<Schema>;
   private readonly changes = new EventEmitter().setMaxListeners(0);
 
   /** Calls `listener` with every change from now on; returns the function that stops it. */
@@ -48,17 +50,28 @@ export class Catalog {
 
   // --- data products
 
-  async createDataProduct(input: { name: string; owner: string; description: string; source: string }): Promise<DataProduct> {
+  async createDataProduct(input: { name: string; owner: string; description: string; source: string; access?: Partial<DataProductAccess> }): Promise<DataProduct> {
     if (!productName.test(input.name)) {
       throw new CatalogError("invalid_argument", `data product name ${JSON.stringify(input.name)} must match ${productName.source}`, [
         { field: "data_product.name", description: `must match ${productName.source}` },
       ]);
     }
     if (this.store.getProduct(input.name)) throw new CatalogError("already_exists", `data product ${input.name} already exists`);
-    const product: DataProduct = { ...input, source: input.source || `/${input.name}`, createTime: new Date().toISOString() };
+    const { access, ...rest } = input;
+    const product: DataProduct = {
+      ...rest,
+      source: input.source || `/${input.name}`,
+      createTime: new Date().toISOString(),
+      ...(access ? { access: await this.checkedAccess(access, "data_product.access") } : {}),
+    };
     await this.store.putProduct(product);
     this.changed({ kind: "dataProduct", value: product });
     return product;
+  }
+
+  /** The product, or undefined when there is none of that name. */
+  findDataProduct(name: string): DataProduct | undefined {
+    return this.store.getProduct(name);
   }
 
   getDataProduct(name: string): DataProduct {
@@ -69,6 +82,37 @@ export class Catalog {
 
   listDataProducts(pageSize: number, pageToken: string): Page<DataProduct> {
     return paginate(this.store.listProducts(), (p) => p.name, pageSize, pageToken);
+  }
+
+  /** Replaces who may change, publish to and read the product; checked by CUE as a declaration's `access` is. */
+  async setDataProductAccess(name: string, access: Partial<DataProductAccess>): Promise<DataProduct> {
+    const product: DataProduct = { ...this.getDataProduct(name), access: await this.checkedAccess(access, "access") };
+    await this.store.putProduct(product);
+    this.changed({ kind: "dataProduct", value: product });
+    return product;
+  }
+
+  /** The compiled shape of product.cue declarations (#Declaration, #Access), compiled once and kept. */
+  declarationShape(): Promise<Schema> {
+    // A failed compile (an engine that timed out) is not kept: the next call tries again.
+    this.shape ??= this.engine.compile(declarationSchema, "declaration.cue").catch((err: unknown) => {
+      this.shape = undefined;
+      throw err;
+    });
+    return this.shape;
+  }
+
+  private async checkedAccess(access: Partial<DataProductAccess>, field: string): Promise<DataProductAccess> {
+    const normal: DataProductAccess = { owners: access.owners ?? [], producers: access.producers ?? [], consumers: access.consumers ?? [] };
+    const problems = await this.engine.validate({ schema: await this.declarationShape(), definition: "#Access" }, JSON.stringify(normal));
+    if (problems.length > 0) {
+      throw new CatalogError(
+        "invalid_argument",
+        `${field}: ${problems.map((p) => p.message.replace(/^#Access\.?/, "")).join("; ")}`,
+        problems.map((p) => ({ field: [field, ...p.path].join("."), description: p.message })),
+      );
+    }
+    return normal;
   }
 
   // --- event types
@@ -90,6 +134,11 @@ export class Catalog {
     await this.store.putEventType(eventType);
     this.changed({ kind: "eventType", value: eventType });
     return eventType;
+  }
+
+  /** The event type, or undefined when there is none of that name. */
+  findEventType(type: string): EventType | undefined {
+    return this.store.getEventType(type);
   }
 
   getEventType(type: string): EventType {

@@ -62,10 +62,42 @@ describe("declarations in schemas/", () => {
       { "product.cue": 'product: {name: "shop", owner: "o"}\ntypes: "shop.order": {definition: "#Order", schema: "order.cue"}\n', "order.cue": "#Order: {\n  id: \n" },
       /product\.cue: .*order\.cue:\d+:\d+/,
     ],
+    ["an owner that is anyone", { "product.cue": 'product: {name: "shop", owner: "o"}\naccess: owners: ["*"]\n' }, /product\.cue: access\.owners\.0: invalid value "\*"/],
+    ["a principal with a space", { "product.cue": 'product: {name: "shop", owner: "o"}\naccess: consumers: ["sales team"]\n' }, /product\.cue: access\.consumers\.0: invalid value "sales team"/],
+    ["an unknown role", { "product.cue": 'product: {name: "shop", owner: "o"}\naccess: readers: ["x"]\n' }, /product\.cue: access\.readers: field not allowed/],
   ])("stops on %s with the file, the place and the reason", async (_what, files, message) => {
     const { catalog } = freshCatalog();
     const err = await loadDeclarations(declare("shop", files), catalog, engine).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeclarationError);
     expect((err as Error).message).toMatch(message);
+  });
+
+  describe("access", () => {
+    const product = (access: string) => `product: {name: "shop", owner: "sales"}\n${access}`;
+
+    it("loads the roles a declaration gives, and a restart with changed roles applies them", async () => {
+      const { dir, catalog } = freshCatalog();
+      await loadDeclarations(declare("shop", { "product.cue": product('access: {owners: ["group:sales"], consumers: ["*"]}\n') }), catalog, engine);
+      expect(catalog.getDataProduct("shop").access).toEqual({ owners: ["group:sales"], producers: [], consumers: ["*"] });
+      const changes: string[] = [];
+      const again = catalogAt(dir);
+      again.watch((c) => changes.push(c.kind));
+      await loadDeclarations(declare("shop", { "product.cue": product('access: {owners: ["group:sales"], consumers: ["*"]}\n') }), again, engine);
+      expect(changes).toEqual([]);
+      await loadDeclarations(declare("shop", { "product.cue": product('access: {owners: ["group:sales"], producers: ["shop-app"]}\n') }), again, engine);
+      expect(again.getDataProduct("shop").access).toEqual({ owners: ["group:sales"], producers: ["shop-app"], consumers: [] });
+      expect(changes).toEqual(["dataProduct"]);
+    });
+
+    it("leaves the roles the Catalog API set on a product whose declaration has none", async () => {
+      const { dir, catalog } = freshCatalog();
+      const schemas = declare("shop", { "product.cue": product("") });
+      await loadDeclarations(schemas, catalog, engine);
+      expect(catalog.getDataProduct("shop").access).toBeUndefined();
+      await catalog.setDataProductAccess("shop", { owners: ["alice"] });
+      const again = catalogAt(dir);
+      await loadDeclarations(schemas, again, engine);
+      expect(again.getDataProduct("shop").access).toEqual({ owners: ["alice"], producers: [], consumers: [] });
+    });
   });
 });

@@ -3,10 +3,11 @@ import { join } from "node:path";
 import { CueEngineError, type CueEngine, type CueViolation } from "@meshstream/cuelang-wasm";
 import type { Catalog } from "./catalog";
 import type { CompatibilityPolicy } from "./compatibility";
-import { declarationSchema } from "./declaration-schema";
+import type { DataProductAccess } from "./model";
 
 interface Declaration {
   product: { name: string; owner: string; description?: string; source?: string };
+  access?: Partial<DataProductAccess>;
   types?: Record<string, { description?: string; compatibility?: CompatibilityPolicy; definition: string; schema: string }>;
 }
 
@@ -27,20 +28,16 @@ const where = (file: string, v: CueViolation | undefined) => (v?.line ? `${v.fil
  */
 export async function loadDeclarations(dir: string, catalog: Catalog, engine: CueEngine): Promise<{ products: number; types: number }> {
   if (!existsSync(dir)) return { products: 0, types: 0 };
-  const shape = await engine.compile(declarationSchema, "declaration.cue");
+  const shape = await catalog.declarationShape();
   let products = 0;
   let types = 0;
-  try {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const file = join(dir, entry.name, "product.cue");
-      if (!existsSync(file)) continue;
-      const declaration = await read(engine, shape, file);
-      await apply(catalog, declaration, join(dir, entry.name), file);
-      products++;
-      types += Object.keys(declaration.types ?? {}).length;
-    }
-  } finally {
-    engine.release(shape);
+  for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const file = join(dir, entry.name, "product.cue");
+    if (!existsSync(file)) continue;
+    const declaration = await read(engine, shape, file);
+    await apply(catalog, declaration, join(dir, entry.name), file);
+    products++;
+    types += Object.keys(declaration.types ?? {}).length;
   }
   return { products, types };
 }
@@ -77,7 +74,9 @@ async function apply(catalog: Catalog, d: Declaration, folder: string, file: str
     }
   };
   const { name, owner, description = "", source = "" } = d.product;
-  if (!known(() => catalog.getDataProduct(name))) await catalog.createDataProduct({ name, owner, description, source }).catch(fail);
+  if (!known(() => catalog.getDataProduct(name))) await catalog.createDataProduct({ name, owner, description, source, access: d.access }).catch(fail);
+  // The declared access wins at every start; a product that declares none keeps what the Catalog API set.
+  else if (d.access && !sameAccess(catalog.getDataProduct(name).access, d.access)) await catalog.setDataProductAccess(name, d.access).catch(fail);
   for (const [type, t] of Object.entries(d.types ?? {})) {
     if (!known(() => catalog.getEventType(type))) {
       await catalog
@@ -88,4 +87,9 @@ async function apply(catalog: Catalog, d: Declaration, folder: string, file: str
     if (!existsSync(schemaFile)) fail(new Error(`types."${type}".schema: ${t.schema} does not exist beside the declaration`));
     await catalog.registerSchemaVersion({ type, cueSource: readFileSync(schemaFile, "utf8"), definition: t.definition }).catch(fail);
   }
+}
+
+function sameAccess(stored: DataProductAccess | undefined, declared: Partial<DataProductAccess>): boolean {
+  const list = (l: readonly string[] | undefined) => JSON.stringify(l ?? []);
+  return !!stored && (["owners", "producers", "consumers"] as const).every((role) => list(stored[role]) === list(declared[role]));
 }

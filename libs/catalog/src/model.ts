@@ -7,6 +7,19 @@ export interface DataProduct {
   /** Default CloudEvents `source` of the product's events. */
   readonly source: string;
   readonly createTime: string;
+  /** Who may change, publish to and read the product; absent: administrators only (once access control is on). */
+  readonly access?: DataProductAccess;
+}
+
+/**
+ * Principals per role: a token's `sub`, `group:<name>`, a client
+ * certificate's CN, or "*" (any authenticated caller; not among owners).
+ * The decision itself is libs/access's.
+ */
+export interface DataProductAccess {
+  readonly owners: readonly string[];
+  readonly producers: readonly string[];
+  readonly consumers: readonly string[];
 }
 
 export interface EventType {

@@ -1,13 +1,15 @@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
+import { trustedCaller, type Caller, type CallSite, type Credentials } from "@meshstream/access";
 import { deserializer, serializer } from "./codec";
 import { callLogInterceptor, type CallLogEntry } from "./call-log";
 import { Health, HealthService, ServingStatus } from "./health";
-import { ActiveCalls, toGrpcHandler, type AnyImpl, type InternalErrorSink } from "./handlers";
+import { ActiveCalls, toGrpcHandler, type AnyImpl, type CallAuthenticator, type InternalErrorSink, type ServerCall } from "./handlers";
 import { noDelay } from "./no-delay";
 import { addReflection } from "./reflection";
 import type { ServiceImpl } from "./service-impl";
 import { CallError } from "./status";
+import { ReloadingServerCredentials, type TlsFiles } from "./tls";
 
 export interface GrpcServerOptions {
   /** Host to bind, e.g. "127.0.0.1". */
@@ -22,6 +24,14 @@ export interface GrpcServerOptions {
   readonly descriptorSetPath: string;
   readonly logCall?: (entry: CallLogEntry) => void;
   readonly onInternalError?: InternalErrorSink;
+  /** TLS (and mTLS with a client CA) from PEM files, re-read when they change; plaintext when absent. */
+  readonly tls?: TlsFiles;
+  readonly onTlsReload?: (outcome: { ok: true } | { ok: false; error: string }) => void;
+  /**
+   * Who is calling, once per call, from its authorization metadata and
+   * verified client certificate (libs/access). Every caller is trusted when absent.
+   */
+  readonly authenticate?: (credentials: Credentials, site: CallSite) => Caller | Promise<Caller>;
 }
 
 const overall = "";
@@ -37,8 +47,22 @@ export class GrpcServer {
   private readonly streams = new ActiveCalls();
   private port = 0;
   private stopping?: Promise<void>;
+  private readonly credentials: grpc.ServerCredentials;
+  private readonly authenticateCall: CallAuthenticator;
 
   constructor(private readonly options: GrpcServerOptions) {
+    // Throws at once, naming the file, when the TLS files cannot be used.
+    this.credentials = options.tls ? new ReloadingServerCredentials(options.tls, (o) => options.onTlsReload?.(o)) : grpc.ServerCredentials.createInsecure();
+    const authenticate = options.authenticate ?? (() => trustedCaller());
+    this.authenticateCall = (call: ServerCall, method: string) =>
+      authenticate(
+        {
+          authorization: call.metadata.get("authorization").map(String),
+          // grpc-js gives the certificate only when it verified against the client CA.
+          clientCertificate: call.getAuthContext().sslPeerCertificate,
+        },
+        { method, peer: call.getPeer() },
+      );
     const keepalive = {
       // Nest's own gRPC transport drops these; set them here so dead peers are noticed.
       "grpc.keepalive_time_ms": 30_000,
@@ -52,7 +76,8 @@ export class GrpcServer {
       interceptors: options.logCall ? [callLogInterceptor(options.logCall)] : [],
     });
     this.health.set(overall, ServingStatus.NOT_SERVING);
-    this.register(Health, this.health);
+    // Open to anyone, as reflection is (it is not registered through here): probes carry no token.
+    this.register(Health, this.health, { open: true });
     addReflection(this.server, options.descriptorSetPath);
   }
 
@@ -66,7 +91,8 @@ export class GrpcServer {
     return this.streams.size;
   }
 
-  register<S extends GenServiceMethods>(service: GenService<S>, impl: ServiceImpl<GenService<S>>): void {
+  /** `open`: the service's calls are not authenticated (health). */
+  register<S extends GenServiceMethods>(service: GenService<S>, impl: ServiceImpl<GenService<S>>, options: { open?: boolean } = {}): void {
     const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
     const handlers: grpc.UntypedServiceImplementation = {};
     for (const desc of service.methods) {
@@ -81,8 +107,13 @@ export class GrpcServer {
         responseDeserialize: deserializer(desc.output),
         responseSerialize: serializer(desc.output),
       };
-      handlers[desc.name] = toGrpcHandler(desc, method, fn?.bind(impl), this.streams, (m, err) =>
-        this.options.onInternalError?.(m, err),
+      handlers[desc.name] = toGrpcHandler(
+        desc,
+        method,
+        fn?.bind(impl),
+        this.streams,
+        (m, err) => this.options.onInternalError?.(m, err),
+        options.open ? undefined : this.authenticateCall,
       );
     }
     this.server.addService(definition as grpc.ServiceDefinition, handlers);
@@ -92,7 +123,7 @@ export class GrpcServer {
   /** Binds and starts accepting calls; health says NOT_SERVING until markServing(). */
   async listen(): Promise<number> {
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`${this.options.host}:${this.options.port}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
+      this.server.bindAsync(`${this.options.host}:${this.options.port}`, this.credentials, (err, port) =>
         err ? reject(err) : resolve(port),
       ),
     );
@@ -124,6 +155,7 @@ export class GrpcServer {
     const outcome = await Promise.race([drained, deadline]);
     clearTimeout(timer);
     if (outcome === "timeout") this.server.forceShutdown();
+    if (this.credentials instanceof ReloadingServerCredentials) this.credentials.close();
   }
 
   private setAll(status: ServingStatus): void {

@@ -33,6 +33,7 @@ export class GrpcServerHost implements OnModuleInit, OnApplicationBootstrap, Bef
       // At thousands of calls a second a line each would cost more than the calls: successful ones are debug.
       logCall: (entry) => (entry.code === "OK" ? this.logger.debug({ msg: "call", ...entry }) : this.logger.log({ msg: "call", ...entry })),
       onInternalError: (method, err) => this.logger.error({ msg: "internal error", method, error: String(err), stack: (err as Error)?.stack }),
+      onTlsReload: (o) => (o.ok ? this.logger.log({ msg: "TLS files changed: new connections get the new certificate" }) : this.logger.error({ msg: "TLS files changed but cannot be used; keeping the previous ones", error: o.error })),
       ...options,
     });
   }

@@ -1,6 +1,7 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
 import type * as grpc from "@grpc/grpc-js";
+import { unauthenticatedCaller, type Caller } from "@meshstream/access";
 import { MalformedMessage } from "./codec";
 import type { CallContext } from "./service-impl";
 import { CallError, isDomainError, toStatusObject } from "./status";
@@ -27,15 +28,21 @@ export type InternalErrorSink = (method: string, err: unknown) => void;
 
 // Handlers are typed loosely here: the impl's types were checked at register().
 export type AnyImpl = (input: unknown, ctx: CallContext) => unknown;
-type ServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>;
+export type ServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>;
 
 function malformed(m: MalformedMessage): CallError {
   return new CallError("invalid_argument", `malformed ${m.typeName}: ${m.reason}`);
 }
 
-function openContext(call: ServerCall, method: string, streams?: ActiveCalls) {
+/** Who is calling, checked once per call (a stream is one call) before the method runs; open methods skip it. */
+export type CallAuthenticator = (call: ServerCall, method: string) => Caller | Promise<Caller>;
+
+function openContext(call: ServerCall, method: string, caller: Caller, streams?: ActiveCalls) {
   const controller = new AbortController();
-  (call as NodeJS.EventEmitter).on("cancelled", () => controller.abort(new CallError("cancelled", "cancelled by the client")));
+  const cancelled = () => controller.abort(new CallError("cancelled", "cancelled by the client"));
+  // Authentication may have taken a moment: the client may be gone already.
+  if (call.cancelled) cancelled();
+  else (call as NodeJS.EventEmitter).on("cancelled", cancelled);
   const release = streams ? streams.track(controller) : () => true;
   let headerSent = false;
   const sendHeader = () => {
@@ -43,7 +50,7 @@ function openContext(call: ServerCall, method: string, streams?: ActiveCalls) {
     headerSent = true;
     call.sendMetadata(new Metadata());
   };
-  const ctx: CallContext = { method, signal: controller.signal, metadata: call.metadata, peer: call.getPeer(), sendHeader };
+  const ctx: CallContext = { method, caller, signal: controller.signal, metadata: call.metadata, peer: call.getPeer(), sendHeader };
   return { ctx, release };
 }
 
@@ -90,7 +97,9 @@ export function toGrpcHandler(
   impl: AnyImpl | undefined,
   streams: ActiveCalls,
   onInternal: InternalErrorSink,
+  authenticate: CallAuthenticator | undefined,
 ): grpc.UntypedHandleCall {
+  const callerOf = (call: ServerCall) => (authenticate ? authenticate(call, method) : unauthenticatedCaller);
   const fail = (err: unknown) => {
     if (!isDomainError(err)) onInternal(method, err);
     return toStatusObject(err);
@@ -104,47 +113,62 @@ export function toGrpcHandler(
   switch (desc.methodKind) {
     case "unary":
       return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        if (call.request instanceof MalformedMessage) return callback(fail(malformed(call.request)));
-        const { ctx, release } = openContext(call, method);
         Promise.resolve()
-          .then(() => impl(call.request, ctx))
+          .then(() => callerOf(call))
+          .then((caller) => {
+            if (call.request instanceof MalformedMessage) throw malformed(call.request);
+            const { ctx, release } = openContext(call, method, caller);
+            return Promise.resolve()
+              .then(() => impl(call.request, ctx))
+              .finally(release);
+          })
           .then(
             (response) => callback(null, response),
             (err: unknown) => callback(fail(err)),
-          )
-          .finally(release);
+          );
       };
     case "client_streaming":
       return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const { ctx, release } = openContext(call, method);
         Promise.resolve()
-          .then(() => impl(checkedRequests(call as never), ctx))
+          .then(() => callerOf(call))
+          .then((caller) => {
+            const { ctx, release } = openContext(call, method, caller);
+            return Promise.resolve()
+              .then(() => impl(checkedRequests(call as never), ctx))
+              .finally(release);
+          })
           .then(
             (response) => callback(null, response),
             (err: unknown) => callback(fail(err)),
-          )
-          .finally(release);
+          );
       };
     case "server_streaming":
     case "bidi_streaming":
       return (call: grpc.ServerWritableStream<unknown, unknown> & Partial<AsyncIterable<unknown>>) => {
         const input = desc.methodKind === "bidi_streaming" ? checkedRequests(call as never) : call.request;
-        if (input instanceof MalformedMessage) return call.emit("error", fail(malformed(input)));
-        const { ctx, release } = openContext(call, method, streams);
         Promise.resolve()
-          .then(() => writeAll(call, impl(input, ctx) as AsyncIterable<unknown>, ctx.signal))
-          .then(
-            () => {
-              const reason: unknown = ctx.signal.reason;
-              // A server shutdown ends the stream with its reason; a client that went away hears nothing.
-              if (ctx.signal.aborted && !call.cancelled) call.emit("error", fail(reason));
-              else if (!call.cancelled) call.end();
-            },
-            (err: unknown) => {
-              if (!call.cancelled) call.emit("error", fail(ctx.signal.aborted ? ctx.signal.reason : err));
-            },
-          )
-          .finally(release);
+          .then(() => callerOf(call))
+          .then((caller) => {
+            if (input instanceof MalformedMessage) throw malformed(input);
+            const { ctx, release } = openContext(call, method, caller, streams);
+            return Promise.resolve()
+              .then(() => writeAll(call, impl(input, ctx) as AsyncIterable<unknown>, ctx.signal))
+              .then(
+                () => {
+                  const reason: unknown = ctx.signal.reason;
+                  // A server shutdown ends the stream with its reason; a client that went away hears nothing.
+                  if (ctx.signal.aborted && !call.cancelled) call.emit("error", fail(reason));
+                  else if (!call.cancelled) call.end();
+                },
+                (err: unknown) => {
+                  if (!call.cancelled) call.emit("error", fail(ctx.signal.aborted ? ctx.signal.reason : err));
+                },
+              )
+              .finally(release);
+          })
+          .catch((err: unknown) => {
+            if (!call.cancelled) call.emit("error", fail(err));
+          });
       };
   }
 }

@@ -4,3 +4,4 @@ export { GrpcService } from "./grpc-service.decorator";
 export type { CallContext, MethodImpl, ServiceImpl } from "./service-impl";
 export type { CallLogEntry } from "./call-log";
 export { CallError, isDomainError, toRpcStatus, toStatusObject, type DomainCode, type DomainError, type FieldViolation } from "./status";
+export { ReloadingServerCredentials, TlsFilesError, type TlsFiles } from "./tls";

@@ -1,11 +1,14 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { Metadata } from "@grpc/grpc-js";
+import type { Caller } from "@meshstream/access";
 
 /** What a handler knows of its call, free of grpc-js types but for metadata. */
 export interface CallContext {
   /** Fully qualified method, e.g. "meshstream.v1.IngestService/Publish". */
   readonly method: string;
+  /** Who is calling, authenticated once for the call; controllers ask the access lib what it may do. */
+  readonly caller: Caller;
   /** Aborted when the client cancels, the deadline passes or the server shuts down. */
   readonly signal: AbortSignal;
   readonly metadata: Metadata;

@@ -19,6 +19,8 @@ export const domainCodes = {
   cancelled: Code.CANCELLED,
   unimplemented: Code.UNIMPLEMENTED,
   internal: Code.INTERNAL,
+  unauthenticated: Code.UNAUTHENTICATED,
+  permission_denied: Code.PERMISSION_DENIED,
 } as const;
 
 export type DomainCode = keyof typeof domainCodes;

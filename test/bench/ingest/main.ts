@@ -3,23 +3,27 @@ import { writeSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { toKafkaRecord } from "@meshstream/cloudevents";
 import { Health, IngestService, PublishStreamRequestSchema, type PublishStreamResponse } from "@meshstream/proto";
+import type * as grpc from "@grpc/grpc-js";
 import { Kafka, logLevel } from "kafkajs";
 import { TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
 import { paced, report, summarize } from "../stats";
+import { authOverhead } from "./auth";
 
-// npm run bench -- ingest [events, default 20,000]: PublishStream throughput of the running platform
-// over real gRPC, embedded and on Kafka, next to a raw kafkajs producer writing the same events, and
-// the latency of unary Publish calls at 1,000 requests/s on Kafka.
+// npm run bench -- ingest [events, default 20,000] [auth]: PublishStream throughput of the running platform
+// over real gRPC, embedded and on Kafka, next to a raw kafkajs producer writing the same events, the
+// latency of unary Publish calls at 1,000 requests/s on Kafka, and access control's cost (auth none vs
+// jwt, in one run); with "auth", only the latter.
 const total = Number(process.argv[3] ?? 20_000);
+const onlyAuth = process.argv[4] === "auth";
 const data = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 }));
 const progress = (what: string) => writeSync(2, `${what}\n`);
 
 /** One PublishStream of `total` events as fast as flow control allows: events/s, and each event's time from write to answer. */
-async function publishStream(address: string): Promise<{ rate: number; latencies: number[] }> {
+async function publishStream(address: string, metadata?: grpc.Metadata): Promise<{ rate: number; latencies: number[] }> {
   const client = new TestClient(address);
-  const call = client.bidiStream(IngestService.method.publishStream);
+  const call = client.bidiStream(IngestService.method.publishStream, metadata);
   const written: number[] = [];
   const latencies: number[] = [];
   const started = performance.now();
@@ -63,6 +67,17 @@ async function unaryAt(address: string, rate: number, seconds: number, call: (cl
 }
 
 export async function main(): Promise<void> {
+  const auth = async () => {
+    const { rows, result } = await authOverhead(total, publishStream);
+    progress("auth on/off done");
+    return { rows, line: `RESULT ${Object.entries(result).map(([k, v]) => `${k}=${v}`).join(" ")}` };
+  };
+  if (onlyAuth) {
+    const { rows, line } = await auth();
+    report([["events per run", total.toLocaleString("en-US")], ...rows]);
+    writeSync(1, `${line}\n`);
+    return;
+  }
   const rows: [string, string][] = [];
   const embedded = await startPlatform();
   try {
@@ -106,5 +121,7 @@ export async function main(): Promise<void> {
   } finally {
     await broker.destroy();
   }
-  report([["events per run", total.toLocaleString("en-US")], ...rows]);
+  const access = await auth();
+  report([["events per run", total.toLocaleString("en-US")], ...rows, ...access.rows]);
+  writeSync(1, `${access.line}\n`);
 }

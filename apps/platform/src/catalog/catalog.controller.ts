@@ -1,9 +1,10 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Catalog, type CatalogChange, type CompatibilityPolicy, type DataProduct, type EventType, type SchemaVersion } from "@meshstream/catalog";
+import { AccessControl } from "@meshstream/access";
+import { Catalog, type CatalogChange, type CompatibilityPolicy, type DataProduct, type DataProductAccess, type EventType, type SchemaVersion } from "@meshstream/catalog";
 import type { CueEngine } from "@meshstream/cuelang-wasm";
-import { CallError, GrpcService, type ServiceImpl } from "@meshstream/grpc";
-import { CatalogService, CompatibilityPolicy as PolicyProto, type EventInput } from "@meshstream/proto";
+import { CallError, GrpcService, type CallContext, type ServiceImpl } from "@meshstream/grpc";
+import { CatalogService, CompatibilityPolicy as PolicyProto, type DataProductAccess as AccessProto, type EventInput } from "@meshstream/proto";
 import { Inject, Injectable } from "@nestjs/common";
 import { dataOf } from "../event-input";
 import { CUE_ENGINE } from "./tokens";
@@ -12,7 +13,8 @@ const policyOf = (p: PolicyProto): CompatibilityPolicy =>
   p === PolicyProto.UNSPECIFIED ? "BACKWARD" : (PolicyProto[p] as CompatibilityPolicy | undefined) ?? "BACKWARD";
 
 const time = (iso: string) => timestampFromDate(new Date(iso));
-const product = (p: DataProduct) => ({ ...p, createTime: time(p.createTime) });
+const access = (a: DataProductAccess | AccessProto) => ({ owners: [...a.owners], producers: [...a.producers], consumers: [...a.consumers] });
+const product = (p: DataProduct) => ({ ...p, createTime: time(p.createTime), access: p.access && access(p.access) });
 const eventType = (t: EventType) => ({ ...t, compatibility: PolicyProto[t.compatibility], createTime: time(t.createTime) });
 const schemaVersion = (v: SchemaVersion) => ({ ...v, createTime: time(v.createTime) });
 // protobuf-es gives google.protobuf.Struct fields as plain JSON objects.
@@ -25,12 +27,22 @@ export class CatalogController implements ServiceImpl<typeof CatalogService> {
   constructor(
     private readonly catalog: Catalog,
     @Inject(CUE_ENGINE) private readonly engine: CueEngine,
+    private readonly access: AccessControl,
   ) {}
 
-  async createDataProduct(req: { dataProduct?: { name: string; owner: string; description: string; source: string } }) {
+  // Reads are open to any authenticated caller (discovery is the catalog's job); changes are for a product's owners and administrators.
+
+  async createDataProduct(req: { dataProduct?: { name: string; owner: string; description: string; source: string; access?: AccessProto } }, ctx: CallContext) {
     const p = req.dataProduct;
     if (!p) throw new CallError("invalid_argument", "data_product is required", [{ field: "data_product", description: "required" }]);
-    return { dataProduct: product(await this.catalog.createDataProduct(p)) };
+    const created = await this.access.change(ctx, p.name, () => this.catalog.createDataProduct({ name: p.name, owner: p.owner, description: p.description, source: p.source, access: p.access && access(p.access) }));
+    return { dataProduct: product(created) };
+  }
+
+  async setDataProductAccess(req: { dataProduct: string; access?: AccessProto }, ctx: CallContext) {
+    const a = req.access;
+    if (!a) throw new CallError("invalid_argument", "access is required (empty lists leave the product to administrators)", [{ field: "access", description: "required" }]);
+    return { dataProduct: product(await this.access.change(ctx, req.dataProduct, () => this.catalog.setDataProductAccess(req.dataProduct, access(a)))) };
   }
 
   async getDataProduct(req: { name: string }) {
@@ -42,10 +54,10 @@ export class CatalogController implements ServiceImpl<typeof CatalogService> {
     return { dataProducts: page.items.map(product), nextPageToken: page.nextPageToken };
   }
 
-  async registerEventType(req: { eventType?: { type: string; dataProduct: string; description: string; compatibility: PolicyProto; definition: string } }) {
+  async registerEventType(req: { eventType?: { type: string; dataProduct: string; description: string; compatibility: PolicyProto; definition: string } }, ctx: CallContext) {
     const t = req.eventType;
     if (!t) throw new CallError("invalid_argument", "event_type is required", [{ field: "event_type", description: "required" }]);
-    return { eventType: eventType(await this.catalog.registerEventType({ ...t, compatibility: policyOf(t.compatibility) })) };
+    return { eventType: eventType(await this.access.change(ctx, t.dataProduct, () => this.catalog.registerEventType({ ...t, compatibility: policyOf(t.compatibility) }))) };
   }
 
   async getEventType(req: { type: string }) {
@@ -62,8 +74,8 @@ export class CatalogController implements ServiceImpl<typeof CatalogService> {
     return { eventTypes: page.items.map(eventType), nextPageToken: page.nextPageToken };
   }
 
-  async registerSchemaVersion(req: { type: string; cueSource: string; definition: string }) {
-    const { version, created } = await this.catalog.registerSchemaVersion(req);
+  async registerSchemaVersion(req: { type: string; cueSource: string; definition: string }, ctx: CallContext) {
+    const { version, created } = await this.access.change(ctx, this.catalog.getEventType(req.type).dataProduct, () => this.catalog.registerSchemaVersion(req));
     return { schemaVersion: schemaVersion(version), created };
   }
 

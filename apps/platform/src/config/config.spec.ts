@@ -37,4 +37,51 @@ describe("loadConfig", () => {
   it("requires brokers for the kafka channel", () => {
     expect(() => loadConfig({ MESHSTREAM_CHANNEL: "kafka" })).toThrow(/MESHSTREAM_KAFKA_BROKERS: required/);
   });
+
+  describe("security", () => {
+    const tls = { MESHSTREAM_TLS_CERT: "tls.pem", MESHSTREAM_TLS_KEY: "tls.key" };
+    const jwt = { MESHSTREAM_AUTH: "jwt", MESHSTREAM_JWKS: "jwks.json", MESHSTREAM_JWT_ISSUER: "https://idp", MESHSTREAM_JWT_AUDIENCE: "meshstream" };
+
+    it("needs no set-up on loopback: plaintext, auth none, no warning", () => {
+      const c = loadConfig({});
+      expect(c.tls).toBeUndefined();
+      expect(c.auth).toEqual({ mode: "none", admins: [] });
+      expect(c.warnings).toEqual([]);
+      expect(loadConfig({ MESHSTREAM_LISTEN: "[::1]:1" }).warnings).toEqual([]);
+      expect(loadConfig({ MESHSTREAM_LISTEN: "localhost:1" }).warnings).toEqual([]);
+    });
+
+    it.each([
+      ["plaintext and no auth", {}],
+      ["TLS but no auth", tls],
+      ["auth but plaintext", jwt],
+    ])("refuses a non-loopback listener with %s, saying why", (_what, env) => {
+      expect(() => loadConfig({ MESHSTREAM_LISTEN: "0.0.0.0:50051", ...env })).toThrow(/MESHSTREAM_LISTEN=0\.0\.0\.0:50051 is reachable from the network, .*MESHSTREAM_INSECURE=true to accept this/);
+    });
+
+    it("accepts a non-loopback listener with TLS and auth", () => {
+      const c = loadConfig({ MESHSTREAM_LISTEN: "0.0.0.0:50051", ...tls, ...jwt, MESHSTREAM_ADMINS: "root, group:platform" });
+      expect(c.tls).toEqual({ cert: "tls.pem", key: "tls.key" });
+      expect(c.auth).toEqual({ mode: "jwt", jwt: { jwks: "jwks.json", issuer: "https://idp", audience: "meshstream", groupsClaim: "groups" }, admins: ["root", "group:platform"] });
+      expect(c.warnings).toEqual([]);
+    });
+
+    it("with MESHSTREAM_INSECURE=true starts anyway, with a warning to log at every start", () => {
+      const c = loadConfig({ MESHSTREAM_LISTEN: "10.1.2.3:50051", MESHSTREAM_INSECURE: "true" });
+      expect(c.warnings).toEqual([
+        "MESHSTREAM_LISTEN=10.1.2.3:50051 is reachable from the network, without TLS (MESHSTREAM_TLS_CERT, MESHSTREAM_TLS_KEY) and with MESHSTREAM_AUTH=none: MESHSTREAM_INSECURE=true, so anyone who reaches it is trusted and sees plaintext",
+      ]);
+    });
+
+    it.each([
+      [{ MESHSTREAM_TLS_CERT: "tls.pem" }, /MESHSTREAM_TLS_CERT and MESHSTREAM_TLS_KEY: set both/],
+      [{ MESHSTREAM_TLS_CLIENT_CA: "ca.pem" }, /MESHSTREAM_TLS_CLIENT_CA: client certificates need TLS/],
+      [{ MESHSTREAM_AUTH: "jwt" }, /MESHSTREAM_JWKS: required when MESHSTREAM_AUTH=jwt[^]*MESHSTREAM_JWT_ISSUER: required[^]*MESHSTREAM_JWT_AUDIENCE: required/],
+      [{ MESHSTREAM_AUTH: "mtls", ...tls }, /MESHSTREAM_TLS_CLIENT_CA: required when MESHSTREAM_AUTH=mtls/],
+      [{ MESHSTREAM_AUTH: "ldap" }, /MESHSTREAM_AUTH="ldap"/],
+      [{ MESHSTREAM_INSECURE: "yes" }, /MESHSTREAM_INSECURE="yes"/],
+    ])("rejects an incomplete set-up: %j", (env, message) => {
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+  });
 });

@@ -29,6 +29,19 @@ const schema = z.object({
   MESHSTREAM_MAX_EVENT_BYTES: positiveInt(256 * 1024 * 1024).default(1024 * 1024),
   MESHSTREAM_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
   MESHSTREAM_MAX_SCHEMA_BYTES: positiveInt(16 * 1024 * 1024).default(256 * 1024),
+  MESHSTREAM_TLS_CERT: z.string().min(1).optional(),
+  MESHSTREAM_TLS_KEY: z.string().min(1).optional(),
+  MESHSTREAM_TLS_CLIENT_CA: z.string().min(1).optional(),
+  MESHSTREAM_INSECURE: z.enum(["true", "false"]).default("false"),
+  MESHSTREAM_AUTH: z.enum(["none", "jwt", "mtls"]).default("none"),
+  MESHSTREAM_JWKS: z.string().min(1).optional(),
+  MESHSTREAM_JWT_ISSUER: z.string().min(1).optional(),
+  MESHSTREAM_JWT_AUDIENCE: z.string().min(1).optional(),
+  MESHSTREAM_JWT_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  MESHSTREAM_ADMINS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean)),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -44,6 +57,15 @@ export interface PlatformConfig {
   readonly maxEventBytes: number;
   readonly shutdownGraceMs: number;
   readonly maxSchemaBytes: number;
+  /** TLS on the listener, with client certificates checked against clientCa (mTLS) when set. */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
+  readonly auth: {
+    readonly mode: "none" | "jwt" | "mtls";
+    readonly jwt?: { readonly jwks: string; readonly issuer: string; readonly audience: string; readonly groupsClaim: string };
+    readonly admins: readonly string[];
+  };
+  /** Said at every start: what MESHSTREAM_INSECURE=true lets through. */
+  readonly warnings: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -66,8 +88,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
     throw new ConfigError(["MESHSTREAM_KAFKA_BROKERS: required when MESHSTREAM_CHANNEL=kafka (e.g. 127.0.0.1:9092)"]);
   }
   const at = c.MESHSTREAM_LISTEN.lastIndexOf(":");
+  const host = c.MESHSTREAM_LISTEN.slice(0, at).replace(/^\[|\]$/g, "");
+  const { tls, auth, warnings } = security(c, host);
   return {
-    listen: { host: c.MESHSTREAM_LISTEN.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(c.MESHSTREAM_LISTEN.slice(at + 1)) },
+    listen: { host, port: Number(c.MESHSTREAM_LISTEN.slice(at + 1)) },
     channel: c.MESHSTREAM_CHANNEL,
     kafka: { brokers: c.MESHSTREAM_KAFKA_BROKERS, topicPrefix: c.MESHSTREAM_KAFKA_TOPIC_PREFIX },
     dataDir: c.MESHSTREAM_DATA_DIR,
@@ -77,5 +101,41 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
     maxEventBytes: c.MESHSTREAM_MAX_EVENT_BYTES,
     shutdownGraceMs: c.MESHSTREAM_SHUTDOWN_GRACE_MS,
     maxSchemaBytes: c.MESHSTREAM_MAX_SCHEMA_BYTES,
+    tls,
+    auth,
+    warnings,
   };
+}
+
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * TLS and authentication, and the rule that keeps the default safe:
+ * plaintext and MESHSTREAM_AUTH=none only on a loopback listener, unless
+ * MESHSTREAM_INSECURE=true says it is meant (and then every start warns).
+ */
+function security(c: z.infer<typeof schema>, host: string): Pick<PlatformConfig, "tls" | "auth" | "warnings"> {
+  const problems: string[] = [];
+  if (!c.MESHSTREAM_TLS_CERT !== !c.MESHSTREAM_TLS_KEY) problems.push("MESHSTREAM_TLS_CERT and MESHSTREAM_TLS_KEY: set both (PEM files) or neither");
+  if (c.MESHSTREAM_TLS_CLIENT_CA && !c.MESHSTREAM_TLS_CERT) problems.push("MESHSTREAM_TLS_CLIENT_CA: client certificates need TLS: set MESHSTREAM_TLS_CERT and MESHSTREAM_TLS_KEY too");
+  if (c.MESHSTREAM_AUTH === "jwt") {
+    for (const name of ["MESHSTREAM_JWKS", "MESHSTREAM_JWT_ISSUER", "MESHSTREAM_JWT_AUDIENCE"] as const) {
+      if (!c[name]) problems.push(`${name}: required when MESHSTREAM_AUTH=jwt`);
+    }
+  }
+  if (c.MESHSTREAM_AUTH === "mtls" && !c.MESHSTREAM_TLS_CLIENT_CA) problems.push("MESHSTREAM_TLS_CLIENT_CA: required when MESHSTREAM_AUTH=mtls (the CA that signs client certificates)");
+  const tls = c.MESHSTREAM_TLS_CERT && c.MESHSTREAM_TLS_KEY ? { cert: c.MESHSTREAM_TLS_CERT, key: c.MESHSTREAM_TLS_KEY, ...(c.MESHSTREAM_TLS_CLIENT_CA ? { clientCa: c.MESHSTREAM_TLS_CLIENT_CA } : {}) } : undefined;
+  const gaps = [...(tls ? [] : ["without TLS (MESHSTREAM_TLS_CERT, MESHSTREAM_TLS_KEY)"]), ...(c.MESHSTREAM_AUTH === "none" ? ["with MESHSTREAM_AUTH=none"] : [])];
+  const warnings: string[] = [];
+  if (!isLoopback(host) && gaps.length > 0) {
+    const what = `MESHSTREAM_LISTEN=${c.MESHSTREAM_LISTEN} is reachable from the network, ${gaps.join(" and ")}`;
+    if (c.MESHSTREAM_INSECURE === "true") warnings.push(`${what}: MESHSTREAM_INSECURE=true, so anyone who reaches it is trusted and sees plaintext`);
+    else problems.push(`${what}: set up TLS and MESHSTREAM_AUTH=jwt or mtls, listen on loopback, or set MESHSTREAM_INSECURE=true to accept this`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const jwt =
+    c.MESHSTREAM_AUTH === "jwt"
+      ? { jwks: c.MESHSTREAM_JWKS!, issuer: c.MESHSTREAM_JWT_ISSUER!, audience: c.MESHSTREAM_JWT_AUDIENCE!, groupsClaim: c.MESHSTREAM_JWT_GROUPS_CLAIM }
+      : undefined;
+  return { tls, auth: { mode: c.MESHSTREAM_AUTH, ...(jwt ? { jwt } : {}), admins: c.MESHSTREAM_ADMINS }, warnings };
 }

@@ -2,7 +2,8 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Catalog } from "@meshstream/catalog";
 import type { EventChannel, OutgoingEvent } from "@meshstream/channel";
 import { completeEvent, fromProto, type EventDraft } from "@meshstream/cloudevents";
-import { CallError, GrpcService, isDomainError, toRpcStatus, type ServiceImpl } from "@meshstream/grpc";
+import { AccessControl } from "@meshstream/access";
+import { CallError, GrpcService, isDomainError, toRpcStatus, type CallContext, type ServiceImpl } from "@meshstream/grpc";
 import { IngestService, type EventInput, type PublishStreamRequest } from "@meshstream/proto";
 import { EventValidator } from "@meshstream/validation";
 import { Inject, Injectable, Logger } from "@nestjs/common";
@@ -23,18 +24,19 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   constructor(
     private readonly catalog: Catalog,
     private readonly validator: EventValidator,
+    private readonly access: AccessControl,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
   ) {}
 
-  async publish(req: { event?: EventInput }) {
-    const outgoing = await this.prepare(req.event);
+  async publish(req: { event?: EventInput }, ctx: CallContext) {
+    const outgoing = await this.prepare(req.event, ctx);
     const [position] = await this.channel.publish([outgoing]);
     return { receipt: receipt(outgoing, position!) };
   }
 
-  async publishBatch(req: { events: EventInput[] }) {
-    const prepared = await Promise.allSettled(req.events.map((e) => this.prepare(e)));
+  async publishBatch(req: { events: EventInput[] }, ctx: CallContext) {
+    const prepared = await Promise.allSettled(req.events.map((e) => this.prepare(e, ctx)));
     const valid = prepared.flatMap((p) => (p.status === "fulfilled" ? [p.value] : []));
     let stored: string[] | { failed: unknown };
     try {
@@ -52,19 +54,19 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   }
 
   /** Requests are prepared and stored concurrently (up to 256 at a time) and answered in order. */
-  async *publishStream(requests: AsyncIterable<PublishStreamRequest>) {
+  async *publishStream(requests: AsyncIterable<PublishStreamRequest>, ctx: CallContext) {
     const window: Promise<Result>[] = [];
     let sequence = 0n;
     for await (const request of requests) {
-      window.push(this.one(request.event));
+      window.push(this.one(request.event, ctx));
       if (window.length >= 256) yield { sequence: sequence++, result: await window.shift()! };
     }
     while (window.length) yield { sequence: sequence++, result: await window.shift()! };
   }
 
-  private async one(event: EventInput | undefined): Promise<Result> {
+  private async one(event: EventInput | undefined, ctx: CallContext): Promise<Result> {
     try {
-      const outgoing = await this.prepare(event);
+      const outgoing = await this.prepare(event, ctx);
       const [position] = await this.channel.publish([outgoing]);
       return receiptResult(outgoing, position!);
     } catch (err) {
@@ -82,8 +84,8 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     return { result: { case: "error", value: toRpcStatus(new CallError("internal", "internal error")) } };
   }
 
-  /** Input → validated CloudEvent for its product's log. */
-  private async prepare(input: EventInput | undefined): Promise<OutgoingEvent> {
+  /** Input → validated CloudEvent for its product's log, if the caller may publish to that product. */
+  private async prepare(input: EventInput | undefined, ctx: CallContext): Promise<OutgoingEvent> {
     if (!input) throw new CallError("invalid_argument", "event is required", [{ field: "event", description: "required" }]);
     let draft: EventDraft;
     let data: Uint8Array;
@@ -99,6 +101,7 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
       data = input.payload.case === "dataJson" ? input.payload.value : encoder.encode(dataOf(input));
       draft = { type: input.type, id: input.id, source: input.source, subject: input.subject, time: input.time ? timestampDate(input.time) : undefined, extensions: input.extensions };
     }
+    this.access.requireForType(ctx, "producer", draft.type);
     if (data.length > this.config.maxEventBytes) {
       throw new CallError("invalid_argument", `event data of ${data.length} bytes is larger than the limit of ${this.config.maxEventBytes} bytes`, [
         { field: "event.data", description: `at most ${this.config.maxEventBytes} bytes` },

@@ -1,4 +1,5 @@
 import { timestampDate, type Duration } from "@bufbuild/protobuf/wkt";
+import { AccessControl } from "@meshstream/access";
 import type { ChannelFilter, Delivery, EventChannel, StartPosition } from "@meshstream/channel";
 import { toProto } from "@meshstream/cloudevents";
 import { FilterCompiler, type DialectFilter, type FilterMatcher, type FilterSpec } from "@meshstream/filters";
@@ -19,6 +20,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
   constructor(
     private readonly filters: FilterCompiler,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
+    private readonly access: AccessControl,
   ) {}
 
   /**
@@ -27,10 +29,14 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
    * only as fast as the client reads: the gRPC layer waits for 'drain'.
    */
   async *subscribe(req: { filter?: EventFilter; start?: StartProto }, ctx: CallContext) {
-    const { filter, matcher } = await this.filterOf(req.filter);
+    const { filter, matcher } = await this.filterOf(req.filter, ctx);
     const subscription = this.channel.subscribe(filter, startOf(req.start), { signal: ctx.signal, onReady: ctx.sendHeader });
     try {
-      for await (const delivery of subscription) yield { delivery: deliveryOf(delivery) };
+      for await (const delivery of subscription) {
+        // A role revoked while the stream runs ends it at the next event (decisions are cached, so this costs a lookup).
+        this.access.requireForType(ctx, "consumer", delivery.event.type);
+        yield { delivery: deliveryOf(delivery) };
+      }
     } finally {
       this.reportErrors("Subscribe", matcher);
     }
@@ -39,17 +45,26 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
   async fetch(req: { filter?: EventFilter; cursor: string; maxEvents: number; wait?: Duration }, ctx: CallContext) {
     const max = Math.min(req.maxEvents || fetchLimits.defaultEvents, fetchLimits.maxEvents);
     const waitMs = Math.min(req.wait ? millisOf(req.wait) : 0, fetchLimits.maxWaitMs);
-    const { filter, matcher } = await this.filterOf(req.filter);
+    const { filter, matcher } = await this.filterOf(req.filter, ctx);
     const page = await this.channel.fetch(filter, req.cursor || undefined, max, waitMs, ctx.signal);
     this.reportErrors("Fetch", matcher);
     return { deliveries: page.deliveries.map(deliveryOf), nextCursor: page.cursor };
   }
 
-  /** Compiled once per distinct filter (shared); the predicate counts for this call alone. */
-  private async filterOf(proto: EventFilter | undefined): Promise<{ filter: ChannelFilter; matcher?: FilterMatcher }> {
+  /**
+   * Compiled once per distinct filter (shared); the predicate counts for this call alone.
+   * The products to read: those of the types and prefixes the filter names, each of which the
+   * caller must be allowed to read; with no type or prefix named, those of the products the filter
+   * can match that the caller may read. Positions and cursors only ever move the reader within
+   * these products, so one taken from another product reads nothing of it.
+   */
+  private async filterOf(proto: EventFilter | undefined, ctx: CallContext): Promise<{ filter: ChannelFilter; matcher?: FilterMatcher }> {
     const compiled = await this.filters.compile(specOf(proto), { at: "filter" });
+    const named = (proto?.types.length ?? 0) > 0 || (proto?.typePrefixes.length ?? 0) > 0;
+    for (const product of named ? compiled.products : []) this.access.require(ctx, "consumer", product);
+    const products = named ? compiled.products : this.access.readable(ctx, compiled.products);
     const matcher = compiled.hasPredicate ? compiled.matcher() : undefined;
-    const { products, types, typePrefixes, sources } = compiled;
+    const { types, typePrefixes, sources } = compiled;
     return { filter: { products, types, typePrefixes, sources, ...(matcher ? { predicate: (e) => matcher.matches(e) } : {}) }, matcher };
   }
 

@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file meshstream/v1/catalog.proto.
  */
 export const file_meshstream_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("ChttZXNoc3RyZWFtL3YxL2NhdGFsb2cucHJvdG8SDW1lc2hzdHJlYW0udjEigAEKC0RhdGFQcm9kdWN0EgwKBG5hbWUYASABKAkSDQoFb3duZXIYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSDgoGc291cmNlGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLcAQoJRXZlbnRUeXBlEgwKBHR5cGUYASABKAkSFAoMZGF0YV9wcm9kdWN0GAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEjkKDWNvbXBhdGliaWxpdHkYBCABKA4yIi5tZXNoc3RyZWFtLnYxLkNvbXBhdGliaWxpdHlQb2xpY3kSEgoKZGVmaW5pdGlvbhgFIAEoCRIWCg5sYXRlc3RfdmVyc2lvbhgGIAEoDRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiqQEKDVNjaGVtYVZlcnNpb24SDAoEdHlwZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgNEhIKCmN1ZV9zb3VyY2UYAyABKAkSEgoKZGVmaW5pdGlvbhgEIAEoCRITCgtmaW5nZXJwcmludBgFIAEoCRILCgN1cmkYBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkwKGENyZWF0ZURhdGFQcm9kdWN0UmVxdWVzdBIwCgxkYXRhX3Byb2R1Y3QYASABKAsyGi5tZXNoc3RyZWFtLnYxLkRhdGFQcm9kdWN0Ik0KGUNyZWF0ZURhdGFQcm9kdWN0UmVzcG9uc2USMAoMZGF0YV9wcm9kdWN0GAEgASgLMhoubWVzaHN0cmVhbS52MS5EYXRhUHJvZHVjdCIlChVHZXREYXRhUHJvZHVjdFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJKChZHZXREYXRhUHJvZHVjdFJlc3BvbnNlEjAKDGRhdGFfcHJvZHVjdBgBIAEoCzIaLm1lc2hzdHJlYW0udjEuRGF0YVByb2R1Y3QiQAoXTGlzdERhdGFQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkiZgoYTGlzdERhdGFQcm9kdWN0c1Jlc3BvbnNlEjEKDWRhdGFfcHJvZHVjdHMYASADKAsyGi5tZXNoc3RyZWFtLnYxLkRhdGFQcm9kdWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJIChhSZWdpc3RlckV2ZW50VHlwZVJlcXVlc3QSLAoKZXZlbnRfdHlwZRgBIAEoCzIYLm1lc2hzdHJlYW0udjEuRXZlbnRUeXBlIkkKGVJlZ2lzdGVyRXZlbnRUeXBlUmVzcG9uc2USLAoKZXZlbnRfdHlwZRgBIAEoCzIYLm1lc2hzdHJlYW0udjEuRXZlbnRUeXBlIiMKE0dldEV2ZW50VHlwZVJlcXVlc3QSDAoEdHlwZRgBIAEoCSJEChRHZXRFdmVudFR5cGVSZXNwb25zZRIsCgpldmVudF90eXBlGAEgASgLMhgubWVzaHN0cmVhbS52MS5FdmVudFR5cGUiVAoVTGlzdEV2ZW50VHlwZXNSZXF1ZXN0EhQKDGRhdGFfcHJvZHVjdBgBIAEoCRIRCglwYWdlX3NpemUYAiABKA0SEgoKcGFnZV90b2tlbhgDIAEoCSJgChZMaXN0RXZlbnRUeXBlc1Jlc3BvbnNlEi0KC2V2ZW50X3R5cGVzGAEgAygLMhgubWVzaHN0cmVhbS52MS5FdmVudFR5cGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIk8KF1NlYXJjaEV2ZW50VHlwZXNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJImIKGFNlYXJjaEV2ZW50VHlwZXNSZXNwb25zZRItCgtldmVudF90eXBlcxgBIAMoCzIYLm1lc2hzdHJlYW0udjEuRXZlbnRUeXBlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJUChxSZWdpc3RlclNjaGVtYVZlcnNpb25SZXF1ZXN0EgwKBHR5cGUYASABKAkSEgoKY3VlX3NvdXJjZRgCIAEoCRISCgpkZWZpbml0aW9uGAMgASgJImYKHVJlZ2lzdGVyU2NoZW1hVmVyc2lvblJlc3BvbnNlEjQKDnNjaGVtYV92ZXJzaW9uGAEgASgLMhwubWVzaHN0cmVhbS52MS5TY2hlbWFWZXJzaW9uEg8KB2NyZWF0ZWQYAiABKAgiOAoXR2V0U2NoZW1hVmVyc2lvblJlcXVlc3QSDAoEdHlwZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgNIlAKGEdldFNjaGVtYVZlcnNpb25SZXNwb25zZRI0Cg5zY2hlbWFfdmVyc2lvbhgBIAEoCzIcLm1lc2hzdHJlYW0udjEuU2NoZW1hVmVyc2lvbiJQChlMaXN0U2NoZW1hVmVyc2lvbnNSZXF1ZXN0EgwKBHR5cGUYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkibAoaTGlzdFNjaGVtYVZlcnNpb25zUmVzcG9uc2USNQoPc2NoZW1hX3ZlcnNpb25zGAEgAygLMhwubWVzaHN0cmVhbS52MS5TY2hlbWFWZXJzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJRChlDaGVja0NvbXBhdGliaWxpdHlSZXF1ZXN0EgwKBHR5cGUYASABKAkSEgoKY3VlX3NvdXJjZRgCIAEoCRISCgpkZWZpbml0aW9uGAMgASgJIl4KGkNoZWNrQ29tcGF0aWJpbGl0eVJlc3BvbnNlEhIKCmNvbXBhdGlibGUYASABKAgSLAoKdmlvbGF0aW9ucxgCIAMoCzIYLm1lc2hzdHJlYW0udjEuVmlvbGF0aW9uIkAKFFZhbGlkYXRlRXZlbnRSZXF1ZXN0EigKBWV2ZW50GAEgASgLMhkubWVzaHN0cmVhbS52MS5FdmVudElucHV0ImwKFVZhbGlkYXRlRXZlbnRSZXNwb25zZRINCgV2YWxpZBgBIAEoCBIsCgp2aW9sYXRpb25zGAIgAygLMhgubWVzaHN0cmVhbS52MS5WaW9sYXRpb24SFgoOc2NoZW1hX3ZlcnNpb24YAyABKA0iVwoRR2V0T3BlbkFwaVJlcXVlc3QSDgoEdHlwZRgBIAEoCUgAEhYKDGRhdGFfcHJvZHVjdBgCIAEoCUgAEg8KB3ZlcnNpb24YAyABKA1CCQoHc3ViamVjdCI/ChJHZXRPcGVuQXBpUmVzcG9uc2USKQoIZG9jdW1lbnQYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IjUKFEdldEpzb25TY2hlbWFSZXF1ZXN0EgwKBHR5cGUYASABKAkSDwoHdmVyc2lvbhgCIAEoDSJAChVHZXRKc29uU2NoZW1hUmVzcG9uc2USJwoGc2NoZW1hGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCIVChNXYXRjaENhdGFsb2dSZXF1ZXN0IrwBChRXYXRjaENhdGFsb2dSZXNwb25zZRIyCgxkYXRhX3Byb2R1Y3QYASABKAsyGi5tZXNoc3RyZWFtLnYxLkRhdGFQcm9kdWN0SAASLgoKZXZlbnRfdHlwZRgCIAEoCzIYLm1lc2hzdHJlYW0udjEuRXZlbnRUeXBlSAASNgoOc2NoZW1hX3ZlcnNpb24YAyABKAsyHC5tZXNoc3RyZWFtLnYxLlNjaGVtYVZlcnNpb25IAEIICgZjaGFuZ2UqwwIKE0NvbXBhdGliaWxpdHlQb2xpY3kSJAogQ09NUEFUSUJJTElUWV9QT0xJQ1lfVU5TUEVDSUZJRUQQABIhCh1DT01QQVRJQklMSVRZX1BPTElDWV9CQUNLV0FSRBABEiwKKENPTVBBVElCSUxJVFlfUE9MSUNZX0JBQ0tXQVJEX1RSQU5TSVRJVkUQAhIgChxDT01QQVRJQklMSVRZX1BPTElDWV9GT1JXQVJEEAMSKwonQ09NUEFUSUJJTElUWV9QT0xJQ1lfRk9SV0FSRF9UUkFOU0lUSVZFEAQSHQoZQ09NUEFUSUJJTElUWV9QT0xJQ1lfRlVMTBAFEigKJENPTVBBVElCSUxJVFlfUE9MSUNZX0ZVTExfVFJBTlNJVElWRRAGEh0KGUNPTVBBVElCSUxJVFlfUE9MSUNZX05PTkUQBzLWCwoOQ2F0YWxvZ1NlcnZpY2USZgoRQ3JlYXRlRGF0YVByb2R1Y3QSJy5tZXNoc3RyZWFtLnYxLkNyZWF0ZURhdGFQcm9kdWN0UmVxdWVzdBooLm1lc2hzdHJlYW0udjEuQ3JlYXRlRGF0YVByb2R1Y3RSZXNwb25zZRJdCg5HZXREYXRhUHJvZHVjdBIkLm1lc2hzdHJlYW0udjEuR2V0RGF0YVByb2R1Y3RSZXF1ZXN0GiUubWVzaHN0cmVhbS52MS5HZXREYXRhUHJvZHVjdFJlc3BvbnNlEmMKEExpc3REYXRhUHJvZHVjdHMSJi5tZXNoc3RyZWFtLnYxLkxpc3REYXRhUHJvZHVjdHNSZXF1ZXN0GicubWVzaHN0cmVhbS52MS5MaXN0RGF0YVByb2R1Y3RzUmVzcG9uc2USZgoRUmVnaXN0ZXJFdmVudFR5cGUSJy5tZXNoc3RyZWFtLnYxLlJlZ2lzdGVyRXZlbnRUeXBlUmVxdWVzdBooLm1lc2hzdHJlYW0udjEuUmVnaXN0ZXJFdmVudFR5cGVSZXNwb25zZRJXCgxHZXRFdmVudFR5cGUSIi5tZXNoc3RyZWFtLnYxLkdldEV2ZW50VHlwZVJlcXVlc3QaIy5tZXNoc3RyZWFtLnYxLkdldEV2ZW50VHlwZVJlc3BvbnNlEl0KDkxpc3RFdmVudFR5cGVzEiQubWVzaHN0cmVhbS52MS5MaXN0RXZlbnRUeXBlc1JlcXVlc3QaJS5tZXNoc3RyZWFtLnYxLkxpc3RFdmVudFR5cGVzUmVzcG9uc2USYwoQU2VhcmNoRXZlbnRUeXBlcxImLm1lc2hzdHJlYW0udjEuU2VhcmNoRXZlbnRUeXBlc1JlcXVlc3QaJy5tZXNoc3RyZWFtLnYxLlNlYXJjaEV2ZW50VHlwZXNSZXNwb25zZRJyChVSZWdpc3RlclNjaGVtYVZlcnNpb24SKy5tZXNoc3RyZWFtLnYxLlJlZ2lzdGVyU2NoZW1hVmVyc2lvblJlcXVlc3QaLC5tZXNoc3RyZWFtLnYxLlJlZ2lzdGVyU2NoZW1hVmVyc2lvblJlc3BvbnNlEmMKEEdldFNjaGVtYVZlcnNpb24SJi5tZXNoc3RyZWFtLnYxLkdldFNjaGVtYVZlcnNpb25SZXF1ZXN0GicubWVzaHN0cmVhbS52MS5HZXRTY2hlbWFWZXJzaW9uUmVzcG9uc2USaQoSTGlzdFNjaGVtYVZlcnNpb25zEigubWVzaHN0cmVhbS52MS5MaXN0U2NoZW1hVmVyc2lvbnNSZXF1ZXN0GikubWVzaHN0cmVhbS52MS5MaXN0U2NoZW1hVmVyc2lvbnNSZXNwb25zZRJpChJDaGVja0NvbXBhdGliaWxpdHkSKC5tZXNoc3RyZWFtLnYxLkNoZWNrQ29tcGF0aWJpbGl0eVJlcXVlc3QaKS5tZXNoc3RyZWFtLnYxLkNoZWNrQ29tcGF0aWJpbGl0eVJlc3BvbnNlEloKDVZhbGlkYXRlRXZlbnQSIy5tZXNoc3RyZWFtLnYxLlZhbGlkYXRlRXZlbnRSZXF1ZXN0GiQubWVzaHN0cmVhbS52MS5WYWxpZGF0ZUV2ZW50UmVzcG9uc2USUQoKR2V0T3BlbkFwaRIgLm1lc2hzdHJlYW0udjEuR2V0T3BlbkFwaVJlcXVlc3QaIS5tZXNoc3RyZWFtLnYxLkdldE9wZW5BcGlSZXNwb25zZRJaCg1HZXRKc29uU2NoZW1hEiMubWVzaHN0cmVhbS52MS5HZXRKc29uU2NoZW1hUmVxdWVzdBokLm1lc2hzdHJlYW0udjEuR2V0SnNvblNjaGVtYVJlc3BvbnNlElkKDFdhdGNoQ2F0YWxvZxIiLm1lc2hzdHJlYW0udjEuV2F0Y2hDYXRhbG9nUmVxdWVzdBojLm1lc2hzdHJlYW0udjEuV2F0Y2hDYXRhbG9nUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_meshstream_v1_types]);
+  fileDesc("ChttZXNoc3RyZWFtL3YxL2NhdGFsb2cucHJvdG8SDW1lc2hzdHJlYW0udjEisgEKC0RhdGFQcm9kdWN0EgwKBG5hbWUYASABKAkSDQoFb3duZXIYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSDgoGc291cmNlGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgZhY2Nlc3MYBiABKAsyIC5tZXNoc3RyZWFtLnYxLkRhdGFQcm9kdWN0QWNjZXNzIkkKEURhdGFQcm9kdWN0QWNjZXNzEg4KBm93bmVycxgBIAMoCRIRCglwcm9kdWNlcnMYAiADKAkSEQoJY29uc3VtZXJzGAMgAygJItwBCglFdmVudFR5cGUSDAoEdHlwZRgBIAEoCRIUCgxkYXRhX3Byb2R1Y3QYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSOQoNY29tcGF0aWJpbGl0eRgEIAEoDjIiLm1lc2hzdHJlYW0udjEuQ29tcGF0aWJpbGl0eVBvbGljeRISCgpkZWZpbml0aW9uGAUgASgJEhYKDmxhdGVzdF92ZXJzaW9uGAYgASgNEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKpAQoNU2NoZW1hVmVyc2lvbhIMCgR0eXBlGAEgASgJEg8KB3ZlcnNpb24YAiABKA0SEgoKY3VlX3NvdXJjZRgDIAEoCRISCgpkZWZpbml0aW9uGAQgASgJEhMKC2ZpbmdlcnByaW50GAUgASgJEgsKA3VyaRgGIAEoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTAoYQ3JlYXRlRGF0YVByb2R1Y3RSZXF1ZXN0EjAKDGRhdGFfcHJvZHVjdBgBIAEoCzIaLm1lc2hzdHJlYW0udjEuRGF0YVByb2R1Y3QiTQoZQ3JlYXRlRGF0YVByb2R1Y3RSZXNwb25zZRIwCgxkYXRhX3Byb2R1Y3QYASABKAsyGi5tZXNoc3RyZWFtLnYxLkRhdGFQcm9kdWN0IiUKFUdldERhdGFQcm9kdWN0UmVxdWVzdBIMCgRuYW1lGAEgASgJIkoKFkdldERhdGFQcm9kdWN0UmVzcG9uc2USMAoMZGF0YV9wcm9kdWN0GAEgASgLMhoubWVzaHN0cmVhbS52MS5EYXRhUHJvZHVjdCJAChdMaXN0RGF0YVByb2R1Y3RzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJmChhMaXN0RGF0YVByb2R1Y3RzUmVzcG9uc2USMQoNZGF0YV9wcm9kdWN0cxgBIAMoCzIaLm1lc2hzdHJlYW0udjEuRGF0YVByb2R1Y3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImUKG1NldERhdGFQcm9kdWN0QWNjZXNzUmVxdWVzdBIUCgxkYXRhX3Byb2R1Y3QYASABKAkSMAoGYWNjZXNzGAIgASgLMiAubWVzaHN0cmVhbS52MS5EYXRhUHJvZHVjdEFjY2VzcyJQChxTZXREYXRhUHJvZHVjdEFjY2Vzc1Jlc3BvbnNlEjAKDGRhdGFfcHJvZHVjdBgBIAEoCzIaLm1lc2hzdHJlYW0udjEuRGF0YVByb2R1Y3QiSAoYUmVnaXN0ZXJFdmVudFR5cGVSZXF1ZXN0EiwKCmV2ZW50X3R5cGUYASABKAsyGC5tZXNoc3RyZWFtLnYxLkV2ZW50VHlwZSJJChlSZWdpc3RlckV2ZW50VHlwZVJlc3BvbnNlEiwKCmV2ZW50X3R5cGUYASABKAsyGC5tZXNoc3RyZWFtLnYxLkV2ZW50VHlwZSIjChNHZXRFdmVudFR5cGVSZXF1ZXN0EgwKBHR5cGUYASABKAkiRAoUR2V0RXZlbnRUeXBlUmVzcG9uc2USLAoKZXZlbnRfdHlwZRgBIAEoCzIYLm1lc2hzdHJlYW0udjEuRXZlbnRUeXBlIlQKFUxpc3RFdmVudFR5cGVzUmVxdWVzdBIUCgxkYXRhX3Byb2R1Y3QYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiYAoWTGlzdEV2ZW50VHlwZXNSZXNwb25zZRItCgtldmVudF90eXBlcxgBIAMoCzIYLm1lc2hzdHJlYW0udjEuRXZlbnRUeXBlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJPChdTZWFyY2hFdmVudFR5cGVzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIRCglwYWdlX3NpemUYAiABKA0SEgoKcGFnZV90b2tlbhgDIAEoCSJiChhTZWFyY2hFdmVudFR5cGVzUmVzcG9uc2USLQoLZXZlbnRfdHlwZXMYASADKAsyGC5tZXNoc3RyZWFtLnYxLkV2ZW50VHlwZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiVAocUmVnaXN0ZXJTY2hlbWFWZXJzaW9uUmVxdWVzdBIMCgR0eXBlGAEgASgJEhIKCmN1ZV9zb3VyY2UYAiABKAkSEgoKZGVmaW5pdGlvbhgDIAEoCSJmCh1SZWdpc3RlclNjaGVtYVZlcnNpb25SZXNwb25zZRI0Cg5zY2hlbWFfdmVyc2lvbhgBIAEoCzIcLm1lc2hzdHJlYW0udjEuU2NoZW1hVmVyc2lvbhIPCgdjcmVhdGVkGAIgASgIIjgKF0dldFNjaGVtYVZlcnNpb25SZXF1ZXN0EgwKBHR5cGUYASABKAkSDwoHdmVyc2lvbhgCIAEoDSJQChhHZXRTY2hlbWFWZXJzaW9uUmVzcG9uc2USNAoOc2NoZW1hX3ZlcnNpb24YASABKAsyHC5tZXNoc3RyZWFtLnYxLlNjaGVtYVZlcnNpb24iUAoZTGlzdFNjaGVtYVZlcnNpb25zUmVxdWVzdBIMCgR0eXBlGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJImwKGkxpc3RTY2hlbWFWZXJzaW9uc1Jlc3BvbnNlEjUKD3NjaGVtYV92ZXJzaW9ucxgBIAMoCzIcLm1lc2hzdHJlYW0udjEuU2NoZW1hVmVyc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiUQoZQ2hlY2tDb21wYXRpYmlsaXR5UmVxdWVzdBIMCgR0eXBlGAEgASgJEhIKCmN1ZV9zb3VyY2UYAiABKAkSEgoKZGVmaW5pdGlvbhgDIAEoCSJeChpDaGVja0NvbXBhdGliaWxpdHlSZXNwb25zZRISCgpjb21wYXRpYmxlGAEgASgIEiwKCnZpb2xhdGlvbnMYAiADKAsyGC5tZXNoc3RyZWFtLnYxLlZpb2xhdGlvbiJAChRWYWxpZGF0ZUV2ZW50UmVxdWVzdBIoCgVldmVudBgBIAEoCzIZLm1lc2hzdHJlYW0udjEuRXZlbnRJbnB1dCJsChVWYWxpZGF0ZUV2ZW50UmVzcG9uc2USDQoFdmFsaWQYASABKAgSLAoKdmlvbGF0aW9ucxgCIAMoCzIYLm1lc2hzdHJlYW0udjEuVmlvbGF0aW9uEhYKDnNjaGVtYV92ZXJzaW9uGAMgASgNIlcKEUdldE9wZW5BcGlSZXF1ZXN0Eg4KBHR5cGUYASABKAlIABIWCgxkYXRhX3Byb2R1Y3QYAiABKAlIABIPCgd2ZXJzaW9uGAMgASgNQgkKB3N1YmplY3QiPwoSR2V0T3BlbkFwaVJlc3BvbnNlEikKCGRvY3VtZW50GAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCI1ChRHZXRKc29uU2NoZW1hUmVxdWVzdBIMCgR0eXBlGAEgASgJEg8KB3ZlcnNpb24YAiABKA0iQAoVR2V0SnNvblNjaGVtYVJlc3BvbnNlEicKBnNjaGVtYRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiFQoTV2F0Y2hDYXRhbG9nUmVxdWVzdCK8AQoUV2F0Y2hDYXRhbG9nUmVzcG9uc2USMgoMZGF0YV9wcm9kdWN0GAEgASgLMhoubWVzaHN0cmVhbS52MS5EYXRhUHJvZHVjdEgAEi4KCmV2ZW50X3R5cGUYAiABKAsyGC5tZXNoc3RyZWFtLnYxLkV2ZW50VHlwZUgAEjYKDnNjaGVtYV92ZXJzaW9uGAMgASgLMhwubWVzaHN0cmVhbS52MS5TY2hlbWFWZXJzaW9uSABCCAoGY2hhbmdlKsMCChNDb21wYXRpYmlsaXR5UG9saWN5EiQKIENPTVBBVElCSUxJVFlfUE9MSUNZX1VOU1BFQ0lGSUVEEAASIQodQ09NUEFUSUJJTElUWV9QT0xJQ1lfQkFDS1dBUkQQARIsCihDT01QQVRJQklMSVRZX1BPTElDWV9CQUNLV0FSRF9UUkFOU0lUSVZFEAISIAocQ09NUEFUSUJJTElUWV9QT0xJQ1lfRk9SV0FSRBADEisKJ0NPTVBBVElCSUxJVFlfUE9MSUNZX0ZPUldBUkRfVFJBTlNJVElWRRAEEh0KGUNPTVBBVElCSUxJVFlfUE9MSUNZX0ZVTEwQBRIoCiRDT01QQVRJQklMSVRZX1BPTElDWV9GVUxMX1RSQU5TSVRJVkUQBhIdChlDT01QQVRJQklMSVRZX1BPTElDWV9OT05FEAcyxwwKDkNhdGFsb2dTZXJ2aWNlEmYKEUNyZWF0ZURhdGFQcm9kdWN0EicubWVzaHN0cmVhbS52MS5DcmVhdGVEYXRhUHJvZHVjdFJlcXVlc3QaKC5tZXNoc3RyZWFtLnYxLkNyZWF0ZURhdGFQcm9kdWN0UmVzcG9uc2USXQoOR2V0RGF0YVByb2R1Y3QSJC5tZXNoc3RyZWFtLnYxLkdldERhdGFQcm9kdWN0UmVxdWVzdBolLm1lc2hzdHJlYW0udjEuR2V0RGF0YVByb2R1Y3RSZXNwb25zZRJjChBMaXN0RGF0YVByb2R1Y3RzEiYubWVzaHN0cmVhbS52MS5MaXN0RGF0YVByb2R1Y3RzUmVxdWVzdBonLm1lc2hzdHJlYW0udjEuTGlzdERhdGFQcm9kdWN0c1Jlc3BvbnNlEm8KFFNldERhdGFQcm9kdWN0QWNjZXNzEioubWVzaHN0cmVhbS52MS5TZXREYXRhUHJvZHVjdEFjY2Vzc1JlcXVlc3QaKy5tZXNoc3RyZWFtLnYxLlNldERhdGFQcm9kdWN0QWNjZXNzUmVzcG9uc2USZgoRUmVnaXN0ZXJFdmVudFR5cGUSJy5tZXNoc3RyZWFtLnYxLlJlZ2lzdGVyRXZlbnRUeXBlUmVxdWVzdBooLm1lc2hzdHJlYW0udjEuUmVnaXN0ZXJFdmVudFR5cGVSZXNwb25zZRJXCgxHZXRFdmVudFR5cGUSIi5tZXNoc3RyZWFtLnYxLkdldEV2ZW50VHlwZVJlcXVlc3QaIy5tZXNoc3RyZWFtLnYxLkdldEV2ZW50VHlwZVJlc3BvbnNlEl0KDkxpc3RFdmVudFR5cGVzEiQubWVzaHN0cmVhbS52MS5MaXN0RXZlbnRUeXBlc1JlcXVlc3QaJS5tZXNoc3RyZWFtLnYxLkxpc3RFdmVudFR5cGVzUmVzcG9uc2USYwoQU2VhcmNoRXZlbnRUeXBlcxImLm1lc2hzdHJlYW0udjEuU2VhcmNoRXZlbnRUeXBlc1JlcXVlc3QaJy5tZXNoc3RyZWFtLnYxLlNlYXJjaEV2ZW50VHlwZXNSZXNwb25zZRJyChVSZWdpc3RlclNjaGVtYVZlcnNpb24SKy5tZXNoc3RyZWFtLnYxLlJlZ2lzdGVyU2NoZW1hVmVyc2lvblJlcXVlc3QaLC5tZXNoc3RyZWFtLnYxLlJlZ2lzdGVyU2NoZW1hVmVyc2lvblJlc3BvbnNlEmMKEEdldFNjaGVtYVZlcnNpb24SJi5tZXNoc3RyZWFtLnYxLkdldFNjaGVtYVZlcnNpb25SZXF1ZXN0GicubWVzaHN0cmVhbS52MS5HZXRTY2hlbWFWZXJzaW9uUmVzcG9uc2USaQoSTGlzdFNjaGVtYVZlcnNpb25zEigubWVzaHN0cmVhbS52MS5MaXN0U2NoZW1hVmVyc2lvbnNSZXF1ZXN0GikubWVzaHN0cmVhbS52MS5MaXN0U2NoZW1hVmVyc2lvbnNSZXNwb25zZRJpChJDaGVja0NvbXBhdGliaWxpdHkSKC5tZXNoc3RyZWFtLnYxLkNoZWNrQ29tcGF0aWJpbGl0eVJlcXVlc3QaKS5tZXNoc3RyZWFtLnYxLkNoZWNrQ29tcGF0aWJpbGl0eVJlc3BvbnNlEloKDVZhbGlkYXRlRXZlbnQSIy5tZXNoc3RyZWFtLnYxLlZhbGlkYXRlRXZlbnRSZXF1ZXN0GiQubWVzaHN0cmVhbS52MS5WYWxpZGF0ZUV2ZW50UmVzcG9uc2USUQoKR2V0T3BlbkFwaRIgLm1lc2hzdHJlYW0udjEuR2V0T3BlbkFwaVJlcXVlc3QaIS5tZXNoc3RyZWFtLnYxLkdldE9wZW5BcGlSZXNwb25zZRJaCg1HZXRKc29uU2NoZW1hEiMubWVzaHN0cmVhbS52MS5HZXRKc29uU2NoZW1hUmVxdWVzdBokLm1lc2hzdHJlYW0udjEuR2V0SnNvblNjaGVtYVJlc3BvbnNlElkKDFdhdGNoQ2F0YWxvZxIiLm1lc2hzdHJlYW0udjEuV2F0Y2hDYXRhbG9nUmVxdWVzdBojLm1lc2hzdHJlYW0udjEuV2F0Y2hDYXRhbG9nUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_meshstream_v1_types]);
 
 /**
  * @generated from message meshstream.v1.DataProduct
@@ -48,6 +48,14 @@ export type DataProduct = Message<"meshstream.v1.DataProduct"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 5;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Who may do what with the product once access control is on
+   * (MESHSTREAM_AUTH); unset: platform administrators only.
+   *
+   * @generated from field: meshstream.v1.DataProductAccess access = 6;
+   */
+  access?: DataProductAccess | undefined;
 };
 
 /**
@@ -56,6 +64,43 @@ export type DataProduct = Message<"meshstream.v1.DataProduct"> & {
  */
 export const DataProductSchema: GenMessage<DataProduct> = /*@__PURE__*/
   messageDesc(file_meshstream_v1_catalog, 0);
+
+/**
+ * DataProductAccess lists principals per role: a token's `sub`,
+ * `group:<name>` for a group of its groups claim, a client certificate's
+ * CN, or "*" for any authenticated caller.
+ *
+ * @generated from message meshstream.v1.DataProductAccess
+ */
+export type DataProductAccess = Message<"meshstream.v1.DataProductAccess"> & {
+  /**
+   * May change the product, its types, schemas and access; may also publish and read.
+   *
+   * @generated from field: repeated string owners = 1;
+   */
+  owners: string[];
+
+  /**
+   * May publish events of the product's types.
+   *
+   * @generated from field: repeated string producers = 2;
+   */
+  producers: string[];
+
+  /**
+   * May subscribe to and fetch the product's events.
+   *
+   * @generated from field: repeated string consumers = 3;
+   */
+  consumers: string[];
+};
+
+/**
+ * Describes the message meshstream.v1.DataProductAccess.
+ * Use `create(DataProductAccessSchema)` to create a new message.
+ */
+export const DataProductAccessSchema: GenMessage<DataProductAccess> = /*@__PURE__*/
+  messageDesc(file_meshstream_v1_catalog, 1);
 
 /**
  * @generated from message meshstream.v1.EventType
@@ -110,7 +155,7 @@ export type EventType = Message<"meshstream.v1.EventType"> & {
  * Use `create(EventTypeSchema)` to create a new message.
  */
 export const EventTypeSchema: GenMessage<EventType> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 1);
+  messageDesc(file_meshstream_v1_catalog, 2);
 
 /**
  * @generated from message meshstream.v1.SchemaVersion
@@ -163,7 +208,7 @@ export type SchemaVersion = Message<"meshstream.v1.SchemaVersion"> & {
  * Use `create(SchemaVersionSchema)` to create a new message.
  */
 export const SchemaVersionSchema: GenMessage<SchemaVersion> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 2);
+  messageDesc(file_meshstream_v1_catalog, 3);
 
 /**
  * @generated from message meshstream.v1.CreateDataProductRequest
@@ -180,7 +225,7 @@ export type CreateDataProductRequest = Message<"meshstream.v1.CreateDataProductR
  * Use `create(CreateDataProductRequestSchema)` to create a new message.
  */
 export const CreateDataProductRequestSchema: GenMessage<CreateDataProductRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 3);
+  messageDesc(file_meshstream_v1_catalog, 4);
 
 /**
  * @generated from message meshstream.v1.CreateDataProductResponse
@@ -197,7 +242,7 @@ export type CreateDataProductResponse = Message<"meshstream.v1.CreateDataProduct
  * Use `create(CreateDataProductResponseSchema)` to create a new message.
  */
 export const CreateDataProductResponseSchema: GenMessage<CreateDataProductResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 4);
+  messageDesc(file_meshstream_v1_catalog, 5);
 
 /**
  * @generated from message meshstream.v1.GetDataProductRequest
@@ -214,7 +259,7 @@ export type GetDataProductRequest = Message<"meshstream.v1.GetDataProductRequest
  * Use `create(GetDataProductRequestSchema)` to create a new message.
  */
 export const GetDataProductRequestSchema: GenMessage<GetDataProductRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 5);
+  messageDesc(file_meshstream_v1_catalog, 6);
 
 /**
  * @generated from message meshstream.v1.GetDataProductResponse
@@ -231,7 +276,7 @@ export type GetDataProductResponse = Message<"meshstream.v1.GetDataProductRespon
  * Use `create(GetDataProductResponseSchema)` to create a new message.
  */
 export const GetDataProductResponseSchema: GenMessage<GetDataProductResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 6);
+  messageDesc(file_meshstream_v1_catalog, 7);
 
 /**
  * @generated from message meshstream.v1.ListDataProductsRequest
@@ -253,7 +298,7 @@ export type ListDataProductsRequest = Message<"meshstream.v1.ListDataProductsReq
  * Use `create(ListDataProductsRequestSchema)` to create a new message.
  */
 export const ListDataProductsRequestSchema: GenMessage<ListDataProductsRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 7);
+  messageDesc(file_meshstream_v1_catalog, 8);
 
 /**
  * @generated from message meshstream.v1.ListDataProductsResponse
@@ -275,7 +320,46 @@ export type ListDataProductsResponse = Message<"meshstream.v1.ListDataProductsRe
  * Use `create(ListDataProductsResponseSchema)` to create a new message.
  */
 export const ListDataProductsResponseSchema: GenMessage<ListDataProductsResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 8);
+  messageDesc(file_meshstream_v1_catalog, 9);
+
+/**
+ * @generated from message meshstream.v1.SetDataProductAccessRequest
+ */
+export type SetDataProductAccessRequest = Message<"meshstream.v1.SetDataProductAccessRequest"> & {
+  /**
+   * @generated from field: string data_product = 1;
+   */
+  dataProduct: string;
+
+  /**
+   * @generated from field: meshstream.v1.DataProductAccess access = 2;
+   */
+  access?: DataProductAccess | undefined;
+};
+
+/**
+ * Describes the message meshstream.v1.SetDataProductAccessRequest.
+ * Use `create(SetDataProductAccessRequestSchema)` to create a new message.
+ */
+export const SetDataProductAccessRequestSchema: GenMessage<SetDataProductAccessRequest> = /*@__PURE__*/
+  messageDesc(file_meshstream_v1_catalog, 10);
+
+/**
+ * @generated from message meshstream.v1.SetDataProductAccessResponse
+ */
+export type SetDataProductAccessResponse = Message<"meshstream.v1.SetDataProductAccessResponse"> & {
+  /**
+   * @generated from field: meshstream.v1.DataProduct data_product = 1;
+   */
+  dataProduct?: DataProduct | undefined;
+};
+
+/**
+ * Describes the message meshstream.v1.SetDataProductAccessResponse.
+ * Use `create(SetDataProductAccessResponseSchema)` to create a new message.
+ */
+export const SetDataProductAccessResponseSchema: GenMessage<SetDataProductAccessResponse> = /*@__PURE__*/
+  messageDesc(file_meshstream_v1_catalog, 11);
 
 /**
  * @generated from message meshstream.v1.RegisterEventTypeRequest
@@ -292,7 +376,7 @@ export type RegisterEventTypeRequest = Message<"meshstream.v1.RegisterEventTypeR
  * Use `create(RegisterEventTypeRequestSchema)` to create a new message.
  */
 export const RegisterEventTypeRequestSchema: GenMessage<RegisterEventTypeRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 9);
+  messageDesc(file_meshstream_v1_catalog, 12);
 
 /**
  * @generated from message meshstream.v1.RegisterEventTypeResponse
@@ -309,7 +393,7 @@ export type RegisterEventTypeResponse = Message<"meshstream.v1.RegisterEventType
  * Use `create(RegisterEventTypeResponseSchema)` to create a new message.
  */
 export const RegisterEventTypeResponseSchema: GenMessage<RegisterEventTypeResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 10);
+  messageDesc(file_meshstream_v1_catalog, 13);
 
 /**
  * @generated from message meshstream.v1.GetEventTypeRequest
@@ -326,7 +410,7 @@ export type GetEventTypeRequest = Message<"meshstream.v1.GetEventTypeRequest"> &
  * Use `create(GetEventTypeRequestSchema)` to create a new message.
  */
 export const GetEventTypeRequestSchema: GenMessage<GetEventTypeRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 11);
+  messageDesc(file_meshstream_v1_catalog, 14);
 
 /**
  * @generated from message meshstream.v1.GetEventTypeResponse
@@ -343,7 +427,7 @@ export type GetEventTypeResponse = Message<"meshstream.v1.GetEventTypeResponse">
  * Use `create(GetEventTypeResponseSchema)` to create a new message.
  */
 export const GetEventTypeResponseSchema: GenMessage<GetEventTypeResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 12);
+  messageDesc(file_meshstream_v1_catalog, 15);
 
 /**
  * @generated from message meshstream.v1.ListEventTypesRequest
@@ -372,7 +456,7 @@ export type ListEventTypesRequest = Message<"meshstream.v1.ListEventTypesRequest
  * Use `create(ListEventTypesRequestSchema)` to create a new message.
  */
 export const ListEventTypesRequestSchema: GenMessage<ListEventTypesRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 13);
+  messageDesc(file_meshstream_v1_catalog, 16);
 
 /**
  * @generated from message meshstream.v1.ListEventTypesResponse
@@ -394,7 +478,7 @@ export type ListEventTypesResponse = Message<"meshstream.v1.ListEventTypesRespon
  * Use `create(ListEventTypesResponseSchema)` to create a new message.
  */
 export const ListEventTypesResponseSchema: GenMessage<ListEventTypesResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 14);
+  messageDesc(file_meshstream_v1_catalog, 17);
 
 /**
  * @generated from message meshstream.v1.SearchEventTypesRequest
@@ -423,7 +507,7 @@ export type SearchEventTypesRequest = Message<"meshstream.v1.SearchEventTypesReq
  * Use `create(SearchEventTypesRequestSchema)` to create a new message.
  */
 export const SearchEventTypesRequestSchema: GenMessage<SearchEventTypesRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 15);
+  messageDesc(file_meshstream_v1_catalog, 18);
 
 /**
  * @generated from message meshstream.v1.SearchEventTypesResponse
@@ -445,7 +529,7 @@ export type SearchEventTypesResponse = Message<"meshstream.v1.SearchEventTypesRe
  * Use `create(SearchEventTypesResponseSchema)` to create a new message.
  */
 export const SearchEventTypesResponseSchema: GenMessage<SearchEventTypesResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 16);
+  messageDesc(file_meshstream_v1_catalog, 19);
 
 /**
  * @generated from message meshstream.v1.RegisterSchemaVersionRequest
@@ -474,7 +558,7 @@ export type RegisterSchemaVersionRequest = Message<"meshstream.v1.RegisterSchema
  * Use `create(RegisterSchemaVersionRequestSchema)` to create a new message.
  */
 export const RegisterSchemaVersionRequestSchema: GenMessage<RegisterSchemaVersionRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 17);
+  messageDesc(file_meshstream_v1_catalog, 20);
 
 /**
  * @generated from message meshstream.v1.RegisterSchemaVersionResponse
@@ -498,7 +582,7 @@ export type RegisterSchemaVersionResponse = Message<"meshstream.v1.RegisterSchem
  * Use `create(RegisterSchemaVersionResponseSchema)` to create a new message.
  */
 export const RegisterSchemaVersionResponseSchema: GenMessage<RegisterSchemaVersionResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 18);
+  messageDesc(file_meshstream_v1_catalog, 21);
 
 /**
  * @generated from message meshstream.v1.GetSchemaVersionRequest
@@ -522,7 +606,7 @@ export type GetSchemaVersionRequest = Message<"meshstream.v1.GetSchemaVersionReq
  * Use `create(GetSchemaVersionRequestSchema)` to create a new message.
  */
 export const GetSchemaVersionRequestSchema: GenMessage<GetSchemaVersionRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 19);
+  messageDesc(file_meshstream_v1_catalog, 22);
 
 /**
  * @generated from message meshstream.v1.GetSchemaVersionResponse
@@ -539,7 +623,7 @@ export type GetSchemaVersionResponse = Message<"meshstream.v1.GetSchemaVersionRe
  * Use `create(GetSchemaVersionResponseSchema)` to create a new message.
  */
 export const GetSchemaVersionResponseSchema: GenMessage<GetSchemaVersionResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 20);
+  messageDesc(file_meshstream_v1_catalog, 23);
 
 /**
  * @generated from message meshstream.v1.ListSchemaVersionsRequest
@@ -566,7 +650,7 @@ export type ListSchemaVersionsRequest = Message<"meshstream.v1.ListSchemaVersion
  * Use `create(ListSchemaVersionsRequestSchema)` to create a new message.
  */
 export const ListSchemaVersionsRequestSchema: GenMessage<ListSchemaVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 21);
+  messageDesc(file_meshstream_v1_catalog, 24);
 
 /**
  * @generated from message meshstream.v1.ListSchemaVersionsResponse
@@ -588,7 +672,7 @@ export type ListSchemaVersionsResponse = Message<"meshstream.v1.ListSchemaVersio
  * Use `create(ListSchemaVersionsResponseSchema)` to create a new message.
  */
 export const ListSchemaVersionsResponseSchema: GenMessage<ListSchemaVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 22);
+  messageDesc(file_meshstream_v1_catalog, 25);
 
 /**
  * @generated from message meshstream.v1.CheckCompatibilityRequest
@@ -615,7 +699,7 @@ export type CheckCompatibilityRequest = Message<"meshstream.v1.CheckCompatibilit
  * Use `create(CheckCompatibilityRequestSchema)` to create a new message.
  */
 export const CheckCompatibilityRequestSchema: GenMessage<CheckCompatibilityRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 23);
+  messageDesc(file_meshstream_v1_catalog, 26);
 
 /**
  * @generated from message meshstream.v1.CheckCompatibilityResponse
@@ -639,7 +723,7 @@ export type CheckCompatibilityResponse = Message<"meshstream.v1.CheckCompatibili
  * Use `create(CheckCompatibilityResponseSchema)` to create a new message.
  */
 export const CheckCompatibilityResponseSchema: GenMessage<CheckCompatibilityResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 24);
+  messageDesc(file_meshstream_v1_catalog, 27);
 
 /**
  * @generated from message meshstream.v1.ValidateEventRequest
@@ -656,7 +740,7 @@ export type ValidateEventRequest = Message<"meshstream.v1.ValidateEventRequest">
  * Use `create(ValidateEventRequestSchema)` to create a new message.
  */
 export const ValidateEventRequestSchema: GenMessage<ValidateEventRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 25);
+  messageDesc(file_meshstream_v1_catalog, 28);
 
 /**
  * @generated from message meshstream.v1.ValidateEventResponse
@@ -685,7 +769,7 @@ export type ValidateEventResponse = Message<"meshstream.v1.ValidateEventResponse
  * Use `create(ValidateEventResponseSchema)` to create a new message.
  */
 export const ValidateEventResponseSchema: GenMessage<ValidateEventResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 26);
+  messageDesc(file_meshstream_v1_catalog, 29);
 
 /**
  * @generated from message meshstream.v1.GetOpenApiRequest
@@ -721,7 +805,7 @@ export type GetOpenApiRequest = Message<"meshstream.v1.GetOpenApiRequest"> & {
  * Use `create(GetOpenApiRequestSchema)` to create a new message.
  */
 export const GetOpenApiRequestSchema: GenMessage<GetOpenApiRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 27);
+  messageDesc(file_meshstream_v1_catalog, 30);
 
 /**
  * @generated from message meshstream.v1.GetOpenApiResponse
@@ -740,7 +824,7 @@ export type GetOpenApiResponse = Message<"meshstream.v1.GetOpenApiResponse"> & {
  * Use `create(GetOpenApiResponseSchema)` to create a new message.
  */
 export const GetOpenApiResponseSchema: GenMessage<GetOpenApiResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 28);
+  messageDesc(file_meshstream_v1_catalog, 31);
 
 /**
  * @generated from message meshstream.v1.GetJsonSchemaRequest
@@ -764,7 +848,7 @@ export type GetJsonSchemaRequest = Message<"meshstream.v1.GetJsonSchemaRequest">
  * Use `create(GetJsonSchemaRequestSchema)` to create a new message.
  */
 export const GetJsonSchemaRequestSchema: GenMessage<GetJsonSchemaRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 29);
+  messageDesc(file_meshstream_v1_catalog, 32);
 
 /**
  * @generated from message meshstream.v1.GetJsonSchemaResponse
@@ -781,7 +865,7 @@ export type GetJsonSchemaResponse = Message<"meshstream.v1.GetJsonSchemaResponse
  * Use `create(GetJsonSchemaResponseSchema)` to create a new message.
  */
 export const GetJsonSchemaResponseSchema: GenMessage<GetJsonSchemaResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 30);
+  messageDesc(file_meshstream_v1_catalog, 33);
 
 /**
  * @generated from message meshstream.v1.WatchCatalogRequest
@@ -794,7 +878,7 @@ export type WatchCatalogRequest = Message<"meshstream.v1.WatchCatalogRequest"> &
  * Use `create(WatchCatalogRequestSchema)` to create a new message.
  */
 export const WatchCatalogRequestSchema: GenMessage<WatchCatalogRequest> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 31);
+  messageDesc(file_meshstream_v1_catalog, 34);
 
 /**
  * @generated from message meshstream.v1.WatchCatalogResponse
@@ -829,7 +913,7 @@ export type WatchCatalogResponse = Message<"meshstream.v1.WatchCatalogResponse">
  * Use `create(WatchCatalogResponseSchema)` to create a new message.
  */
 export const WatchCatalogResponseSchema: GenMessage<WatchCatalogResponse> = /*@__PURE__*/
-  messageDesc(file_meshstream_v1_catalog, 32);
+  messageDesc(file_meshstream_v1_catalog, 35);
 
 /**
  * CompatibilityPolicy decides which new schema versions an event type accepts,
@@ -927,6 +1011,17 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof ListDataProductsRequestSchema;
     output: typeof ListDataProductsResponseSchema;
+  },
+  /**
+   * SetDataProductAccess replaces who may change, publish to and read a data
+   * product; only its owners and platform administrators may.
+   *
+   * @generated from rpc meshstream.v1.CatalogService.SetDataProductAccess
+   */
+  setDataProductAccess: {
+    methodKind: "unary";
+    input: typeof SetDataProductAccessRequestSchema;
+    output: typeof SetDataProductAccessResponseSchema;
   },
   /**
    * @generated from rpc meshstream.v1.CatalogService.RegisterEventType
