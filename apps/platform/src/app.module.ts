@@ -5,6 +5,7 @@ import { CatalogModule } from "./catalog/catalog.module";
 import { ChannelModule } from "./channel/channel.module";
 import type { PlatformConfig } from "./config/config";
 import { ConfigModule, PLATFORM_CONFIG } from "./config/config.module";
+import { HttpModule } from "./http/http.module";
 import { IngestModule } from "./ingest/ingest.module";
 import { SubscribeModule } from "./subscribe/subscribe.module";
 
@@ -29,6 +30,7 @@ export class AppModule {
         IngestModule,
         CatalogModule,
         SubscribeModule,
+        HttpModule,
       ],
     };
   }

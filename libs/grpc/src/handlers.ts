@@ -43,7 +43,13 @@ function openContext(call: ServerCall, method: string, streams?: ActiveCalls) {
     headerSent = true;
     call.sendMetadata(new Metadata());
   };
-  const ctx: CallContext = { method, signal: controller.signal, metadata: call.metadata, peer: call.getPeer(), sendHeader };
+  const headers = {
+    get(name: string) {
+      const [value] = call.metadata.get(name);
+      return typeof value === "string" ? value : undefined;
+    },
+  };
+  const ctx: CallContext = { method, signal: controller.signal, headers, peer: call.getPeer(), sendHeader };
   return { ctx, release };
 }
 

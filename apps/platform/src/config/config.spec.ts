@@ -6,6 +6,15 @@ describe("loadConfig", () => {
     expect(c.listen).toEqual({ host: "127.0.0.1", port: 50051 });
     expect(c.channel).toBe("embedded");
     expect(c.maxEventBytes).toBe(1024 * 1024);
+    expect(c.http).toEqual({ listen: { host: "127.0.0.1", port: 8080 }, corsOrigins: [], heartbeatMs: 15_000 });
+  });
+
+  it("turns the HTTP face off, or reads its address and CORS origins", () => {
+    expect(loadConfig({ MESHSTREAM_HTTP_LISTEN: "off" }).http.listen).toBeUndefined();
+    const c = loadConfig({ MESHSTREAM_HTTP_LISTEN: "0.0.0.0:80", MESHSTREAM_HTTP_CORS_ORIGINS: "https://app.example.com, http://localhost:3000" });
+    expect(c.http.listen).toEqual({ host: "0.0.0.0", port: 80 });
+    expect(c.http.corsOrigins).toEqual(["https://app.example.com", "http://localhost:3000"]);
+    expect(loadConfig({ MESHSTREAM_HTTP_CORS_ORIGINS: "*" }).http.corsOrigins).toEqual(["*"]);
   });
 
   it("reads every variable", () => {
@@ -29,6 +38,8 @@ describe("loadConfig", () => {
     ["MESHSTREAM_MAX_MESSAGE_BYTES", "-5", /MESHSTREAM_MAX_MESSAGE_BYTES="-5"/],
     ["MESHSTREAM_MAX_MESSAGE_BYTES", "lots", /MESHSTREAM_MAX_MESSAGE_BYTES="lots"/],
     ["MESHSTREAM_LOG_LEVEL", "loud", /MESHSTREAM_LOG_LEVEL="loud"/],
+    ["MESHSTREAM_HTTP_LISTEN", "on", /MESHSTREAM_HTTP_LISTEN="on"/],
+    ["MESHSTREAM_HTTP_CORS_ORIGINS", "app.example.com/x", /MESHSTREAM_HTTP_CORS_ORIGINS=.*scheme:\/\/host/],
   ])("rejects %s=%s naming the variable and what is allowed", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -9,6 +9,11 @@ const hostPort = z
 
 const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
 
+const commaList = z
+  .string()
+  .default("")
+  .transform((v) => v.split(",").map((b) => b.trim()).filter(Boolean));
+
 /**
  * Every setting the platform reads, from environment variables. The keys are
  * the variable names, so an error names exactly what to fix.
@@ -16,11 +21,7 @@ const positiveInt = (max: number) => z.coerce.number().int().positive().max(max)
 const schema = z.object({
   MESHSTREAM_LISTEN: hostPort.default("127.0.0.1:50051"),
   MESHSTREAM_CHANNEL: z.enum(["embedded", "kafka"]).default("embedded"),
-  MESHSTREAM_KAFKA_BROKERS: z
-    .string()
-    .default("")
-    .transform((v) => v.split(",").map((b) => b.trim()).filter(Boolean))
-    .pipe(z.array(hostPort)),
+  MESHSTREAM_KAFKA_BROKERS: commaList.pipe(z.array(hostPort)),
   MESHSTREAM_KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default("meshstream."),
   MESHSTREAM_DATA_DIR: z.string().min(1).default(".meshstream/data"),
   MESHSTREAM_SCHEMAS_DIR: z.string().min(1).default("schemas"),
@@ -29,6 +30,9 @@ const schema = z.object({
   MESHSTREAM_MAX_EVENT_BYTES: positiveInt(256 * 1024 * 1024).default(1024 * 1024),
   MESHSTREAM_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
   MESHSTREAM_MAX_SCHEMA_BYTES: positiveInt(16 * 1024 * 1024).default(256 * 1024),
+  MESHSTREAM_HTTP_LISTEN: z.union([z.literal("off"), hostPort]).default("127.0.0.1:8080"),
+  MESHSTREAM_HTTP_CORS_ORIGINS: commaList.pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, "origins such as https://app.example.com (scheme://host[:port]) or *"))),
+  MESHSTREAM_HTTP_HEARTBEAT_MS: positiveInt(600_000).default(15_000),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -44,6 +48,12 @@ export interface PlatformConfig {
   readonly maxEventBytes: number;
   readonly shutdownGraceMs: number;
   readonly maxSchemaBytes: number;
+  readonly http: {
+    /** Absent when the HTTP face is off. */
+    readonly listen?: { readonly host: string; readonly port: number };
+    readonly corsOrigins: readonly string[];
+    readonly heartbeatMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -65,9 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
   if (c.MESHSTREAM_CHANNEL === "kafka" && c.MESHSTREAM_KAFKA_BROKERS.length === 0) {
     throw new ConfigError(["MESHSTREAM_KAFKA_BROKERS: required when MESHSTREAM_CHANNEL=kafka (e.g. 127.0.0.1:9092)"]);
   }
-  const at = c.MESHSTREAM_LISTEN.lastIndexOf(":");
   return {
-    listen: { host: c.MESHSTREAM_LISTEN.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(c.MESHSTREAM_LISTEN.slice(at + 1)) },
+    listen: splitHostPort(c.MESHSTREAM_LISTEN),
     channel: c.MESHSTREAM_CHANNEL,
     kafka: { brokers: c.MESHSTREAM_KAFKA_BROKERS, topicPrefix: c.MESHSTREAM_KAFKA_TOPIC_PREFIX },
     dataDir: c.MESHSTREAM_DATA_DIR,
@@ -77,5 +86,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
     maxEventBytes: c.MESHSTREAM_MAX_EVENT_BYTES,
     shutdownGraceMs: c.MESHSTREAM_SHUTDOWN_GRACE_MS,
     maxSchemaBytes: c.MESHSTREAM_MAX_SCHEMA_BYTES,
+    http: {
+      ...(c.MESHSTREAM_HTTP_LISTEN === "off" ? {} : { listen: splitHostPort(c.MESHSTREAM_HTTP_LISTEN) }),
+      corsOrigins: c.MESHSTREAM_HTTP_CORS_ORIGINS,
+      heartbeatMs: c.MESHSTREAM_HTTP_HEARTBEAT_MS,
+    },
   };
+}
+
+function splitHostPort(v: string): { host: string; port: number } {
+  const at = v.lastIndexOf(":");
+  return { host: v.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(v.slice(at + 1)) };
 }
