@@ -8,7 +8,10 @@ export const repoRoot = join(__dirname, "..", "..");
 const jestRunning = typeof afterAll === "function";
 
 export interface RunningPlatform {
+  /** gRPC host:port. */
   readonly address: string;
+  /** The HTTP face, http://host:port ("" when MESHSTREAM_HTTP_LISTEN=off). */
+  readonly httpUrl: string;
   readonly process: ChildProcess;
   /** Every line the platform logged so far. */
   readonly logs: string[];
@@ -32,6 +35,7 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_0
     env: {
       ...process.env,
       MESHSTREAM_LISTEN: "127.0.0.1:0",
+      MESHSTREAM_HTTP_LISTEN: "127.0.0.1:0",
       MESHSTREAM_DATA_DIR: tempDir("data"),
       ...env,
     },
@@ -53,6 +57,9 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_0
   });
   return new Promise((resolve, reject) => {
     let address = "";
+    let httpUrl = "";
+    let serving = false;
+    const httpOff = env.MESHSTREAM_HTTP_LISTEN === "off";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`platform did not serve within ${timeoutMs} ms:\n${logs.join("\n")}`));
@@ -61,9 +68,12 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_0
       logs.push(line);
       const message = tryParse(line)?.message;
       if (message?.msg === "listening") address = String(message.address);
-      if (message?.msg === "serving") {
+      if (message?.msg === "http listening") httpUrl = `http://${String(message.address)}`;
+      if (message?.msg === "serving") serving = true;
+      // The HTTP face listens once the application has started, just after gRPC says it serves.
+      if (serving && (httpUrl || httpOff)) {
         clearTimeout(timer);
-        resolve({ address, process: child, logs, startedInMs: Date.now() - started, stop });
+        resolve({ address, httpUrl, process: child, logs, startedInMs: Date.now() - started, stop });
       }
     };
     lines(child.stdout!, onLine);
