@@ -130,7 +130,7 @@ export class HttpServer {
     }
 
     app.setErrorHandler((err: FastifyError, request, reply) => {
-      const problem = problemOfFastify(err) ?? problemOf(err);
+      const problem = problemOfFastify(err, options.maxBodyBytes) ?? problemOf(err);
       if (problem.status >= 500 && problem.status !== 503) options.onInternalError?.(`${request.method} ${request.routeOptions.url ?? request.url}`, err);
       return reply.code(problem.status).type(problemContentType).send(problem);
     });
@@ -150,9 +150,9 @@ export class HttpServer {
 }
 
 /** Fastify's own refusals (body too large, bad content length, …) as problems. */
-function problemOfFastify(err: FastifyError): Problem | undefined {
+function problemOfFastify(err: FastifyError, maxBodyBytes: number): Problem | undefined {
   if (!err.code?.startsWith("FST_") || !err.statusCode || err.statusCode >= 500) return undefined;
-  if (err.statusCode === 413) return httpProblem("payload-too-large", 413, "Content Too Large", `the request body is larger than the limit of ${err.message.match(/\d+/)?.[0] ?? "?"} bytes`);
+  if (err.statusCode === 413) return httpProblem("payload-too-large", 413, "Content Too Large", `the request body is larger than the limit of ${maxBodyBytes} bytes`);
   if (err.statusCode === 415) return httpProblem("unsupported-media-type", 415, "Unsupported Media Type", err.message);
   return httpProblem("bad-request", err.statusCode, "Bad Request", err.message);
 }
