@@ -42,6 +42,9 @@ export class DualServer {
       this.tcp.once("error", reject);
       this.tcp.listen(port, host, () => {
         this.tcp.off("error", reject);
+        // The HTTP/1 server tracks its connections (request and header time-outs, idle ones to
+        // close) from its 'listening' event on; the TCP server listens in its place.
+        this.http1.emit("listening");
         resolve((this.tcp.address() as { port: number }).port);
       });
     });
@@ -49,8 +52,12 @@ export class DualServer {
 
   /** Stops accepting connections and asks open ones to finish: idle HTTP/1 connections close now, HTTP/2 sessions get GOAWAY. */
   stopAccepting(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
-    this.http1.closeIdleConnections();
+    // Connections whose last answer ends later (a stream the caller ends now) turn idle then:
+    // close them as they do rather than wait out their keep-alive.
+    const idle = setInterval(() => this.http1.closeIdleConnections(), 50);
+    const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve())).finally(() => clearInterval(idle));
+    // Stops its time-out checks and closes its idle connections (it never listened itself, hence the error).
+    this.http1.close(() => {});
     for (const s of this.sessions) s.close();
     return closed;
   }
