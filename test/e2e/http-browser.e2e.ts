@@ -51,8 +51,8 @@ describe("a browser subscribes with EventSource", () => {
     browser = await launchChromium();
     const tab: Page = await browser.newPage();
     await tab.goto(pageOrigin);
-    await tab.waitForFunction(() => (window as unknown as { opened: number }).opened === 1);
-    const received = () => tab.evaluate(() => (window as unknown as { received: { position: string; id: string; last: string }[] }).received);
+    await tab.waitForFunction(() => (globalThis as unknown as { opened: number }).opened === 1);
+    const received = () => tab.evaluate(() => (globalThis as unknown as { received: { position: string; id: string; last: string }[] }).received);
 
     const ids: string[] = [];
     const publish = async (address: string, names: string[]) => {
@@ -67,7 +67,7 @@ describe("a browser subscribes with EventSource", () => {
       }
     };
     await publish(platform.address, ["A", "B", "C"]);
-    await tab.waitForFunction(() => (window as unknown as { received: unknown[] }).received.length === 3);
+    await tab.waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length === 3);
 
     // The server goes away: its streams end, and the page's EventSource keeps trying to reconnect.
     await platform.stop();
@@ -83,9 +83,9 @@ describe("a browser subscribes with EventSource", () => {
     ids.push(...offline.map((o) => o.event.id));
 
     platform = await startPlatform(env, 60_000);
-    await tab.waitForFunction(() => (window as unknown as { opened: number }).opened === 2, undefined, { timeout: 30_000 });
+    await tab.waitForFunction(() => (globalThis as unknown as { opened: number }).opened === 2, undefined, { timeout: 30_000 });
     await publish(platform.address, ["G", "H"]);
-    await tab.waitForFunction(() => (window as unknown as { received: unknown[] }).received.length >= 8, undefined, { timeout: 30_000 });
+    await tab.waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length >= 8, undefined, { timeout: 30_000 });
     // Give a duplicate the time to show up, if there were one.
     await new Promise((r) => setTimeout(r, 300));
 

@@ -4,6 +4,16 @@ import { BadRequestSchema, CatalogService, IngestService, SubscribeService } fro
 import { startInProcessPlatform, type InProcessPlatform } from "../harness/in-process-platform";
 
 const type = "MySource:newPerson";
+/** The ConnectError a call fails with; a call that succeeds fails the test. */
+async function failure(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("the call succeeded");
+}
+
 const person = (last: string, age = 40) => ({ type, payload: { case: "dataJson" as const, value: Buffer.from(JSON.stringify({ first: "Ann", Last: last, Age: age })) } });
 
 describe("the Connect protocol, with @connectrpc/connect-node clients (binary)", () => {
@@ -24,7 +34,7 @@ describe("the Connect protocol, with @connectrpc/connect-node clients (binary)",
     expect(receipt!.dataschema).toBe("meshstream:schema/MySource%3AnewPerson/1");
     const { results } = await ingest.publishBatch({ events: [person("Lee"), person("Old", 140)] });
     expect(results.map((r) => r.result.case)).toEqual(["receipt", "error"]);
-    const err = await ingest.publish({ event: person("Old", 140) }).catch((e: unknown) => ConnectError.from(e));
+    const err = await failure(ingest.publish({ event: person("Old", 140) }));
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toBe("#Identity.Age: invalid value 140 (out of bound <130)");
     expect(err.findDetails(BadRequestSchema)[0]!.fieldViolations.map((v) => v.field)).toEqual(["Age"]);
@@ -35,7 +45,7 @@ describe("the Connect protocol, with @connectrpc/connect-node clients (binary)",
     expect((await catalog.getEventType({ type })).eventType!.definition).toBe("#Identity");
     expect((await catalog.listDataProducts({})).dataProducts.map((p) => p.name)).toEqual(["people"]);
     expect((await catalog.getOpenApi({ subject: { case: "dataProduct", value: "people" } })).document).toHaveProperty("components.schemas.Identity");
-    const err = await catalog.getEventType({ type: "Nope" }).catch((e: unknown) => ConnectError.from(e));
+    const err = await failure(catalog.getEventType({ type: "Nope" }));
     expect(err.code).toBe(Code.NotFound);
   });
 
