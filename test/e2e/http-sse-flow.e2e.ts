@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { KafkaChannel } from "@meshstream/channel";
+import { eventually, storeWhileSampling } from "../harness/flow";
 import { startInProcessPlatform, type InProcessPlatform } from "../harness/in-process-platform";
 import { startPlatform } from "../harness/platform";
 import { openEventStream } from "../harness/sse-client";
@@ -9,15 +9,6 @@ import { toolPath } from "../harness/tool-paths";
 
 const type = "MySource:newPerson";
 
-async function eventually(test: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
 const count = (resource: string) => process.getActiveResourcesInfo().filter((r) => r === resource).length;
 
 describe("Server-Sent Events flow control on Kafka", () => {
@@ -27,7 +18,6 @@ describe("Server-Sent Events flow control on Kafka", () => {
     const publisher = await KafkaChannel.connect({ brokers: env.MESHSTREAM_KAFKA_BROKERS.split(","), topicPrefix: env.MESHSTREAM_KAFKA_TOPIC_PREFIX });
     // 25,000 events of about 4 KiB: 100 MiB in all.
     const total = 25_000;
-    const pad = "x".repeat(4000);
     const { hostname: host, port } = new URL(platform.httpUrl);
     let socket: Socket | undefined;
     try {
@@ -41,24 +31,8 @@ describe("Server-Sent Events flow control on Kafka", () => {
       await eventually(() => socket!.readableLength > 0, "response headers");
 
       const phase = Date.now();
-      const baseline = rssOf(platform.process.pid!);
-      let peak = baseline;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(platform.process.pid!))), 100);
-      try {
-        for (let i = 0; i < total; i += 1000) {
-          await publisher.publish(
-            Array.from({ length: 1000 }, (_, j) => ({
-              product: "people",
-              event: { specversion: "1.0" as const, id: randomUUID(), source: "/people", type, subject: "flow", datacontenttype: "application/json", extensions: {}, data: Buffer.from(JSON.stringify({ first: "Ann", Last: `L${pad}`, n: i + j })) },
-            })),
-          );
-        }
-        await new Promise((r) => setTimeout(r, 3000));
-      } finally {
-        clearInterval(sampler);
-      }
-      const growthMiB = (peak - baseline) / 2 ** 20;
-      process.stderr.write(`SSE backpressure: server RSS ${(baseline / 2 ** 20).toFixed(0)} MiB → peak ${(peak / 2 ** 20).toFixed(0)} MiB (+${growthMiB.toFixed(1)} MiB) while 25,000 events (~100 MiB) were stored in ${Date.now() - phase} ms\n`);
+      const { baselineMiB, peakMiB, growthMiB } = await storeWhileSampling(publisher, platform.process.pid!, total, 4000);
+      process.stderr.write(`SSE backpressure: server RSS ${baselineMiB.toFixed(0)} MiB → peak ${peakMiB.toFixed(0)} MiB (+${growthMiB.toFixed(1)} MiB) while 25,000 events (~100 MiB) were stored in ${Date.now() - phase} ms\n`);
       // Under the ~100 MiB the events take, so a server that buffered them for its reader could
       // not pass (it would also hold each one's JSON form). What it does hold: the topic's ring
       // (at most 16 MiB), a replay buffer, the kernel's socket buffers; the rest is garbage not yet
