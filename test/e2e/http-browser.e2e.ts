@@ -45,7 +45,7 @@ describe("a browser subscribes with EventSource", () => {
     await new Promise<void>((r) => pageServer.listen(0, "127.0.0.1", r));
     const pageOrigin = `http://127.0.0.1:${(pageServer.address() as { port: number }).port}`;
     const env = { MESHSTREAM_DATA_DIR: dataDir, MESHSTREAM_HTTP_LISTEN: `127.0.0.1:${httpPort}`, MESHSTREAM_HTTP_CORS_ORIGINS: pageOrigin };
-    platform = await startPlatform(env, 60_000);
+    platform = await startPlatform(env);
     pageServer.on("request", (_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(page(`${platform!.httpUrl}/events?type=${type}`)));
 
     browser = await launchChromium();
@@ -82,7 +82,7 @@ describe("a browser subscribes with EventSource", () => {
     await log.close();
     ids.push(...offline.map((o) => o.event.id));
 
-    platform = await startPlatform(env, 60_000);
+    platform = await startPlatform(env);
     await tab.waitForFunction(() => (globalThis as unknown as { opened: number }).opened === 2, undefined, { timeout: 30_000 });
     await publish(platform.address, ["G", "H"]);
     await tab.waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length >= 8, undefined, { timeout: 30_000 });

@@ -14,7 +14,7 @@ const count = (resource: string) => process.getActiveResourcesInfo().filter((r) 
 describe("Server-Sent Events flow control on Kafka", () => {
   it("holds a client that never reads to bounded memory while 25,000 events (100 MiB) arrive, then delivers them all", async () => {
     const env = { MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: toolPath("KAFKA_BROKERS"), MESHSTREAM_KAFKA_TOPIC_PREFIX: `sse-${randomUUID().slice(0, 8)}.` };
-    const platform = await startPlatform(env, 60_000);
+    const platform = await startPlatform(env);
     const publisher = await KafkaChannel.connect({ brokers: env.MESHSTREAM_KAFKA_BROKERS.split(","), topicPrefix: env.MESHSTREAM_KAFKA_TOPIC_PREFIX });
     // 25,000 events of about 4 KiB: 100 MiB in all.
     const total = 25_000;
