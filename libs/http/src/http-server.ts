@@ -57,6 +57,8 @@ export class HttpServer {
       bodyLimit: options.maxBodyBytes,
       // Event types are path segments and may be long.
       routerOptions: { maxParamLength: 1024 },
+      // No implicit HEAD routes: a HEAD /events would open a subscription that sends nothing.
+      exposeHeadRoutes: false,
       serverFactory: (handler) => {
         dual = new DualServer(handler);
         return dual.http1;
