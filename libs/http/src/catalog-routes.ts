@@ -60,7 +60,7 @@ export function catalogRoutes(app: FastifyInstance, services: Services, calls: O
   for (const route of routes) {
     const desc = CatalogService.method[route.method];
     app.get<{ Params: Params; Querystring: Query }>(route.path, async (request, reply) => {
-      const call = methodOf(services.catalog, route.method, CatalogService.typeName) as (req: unknown, ctx: unknown) => Promise<unknown>;
+      const call = methodOf(services.catalog, route.method, CatalogService) as (req: unknown, ctx: unknown) => Promise<unknown>;
       const req = create(desc.input as DescMessage, route.request(request.params, request.query) as MessageInitShape<DescMessage>);
       const { ctx, release } = calls.open(request, reply, `${CatalogService.typeName}/${desc.name}`);
       let answer;

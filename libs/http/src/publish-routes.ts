@@ -23,7 +23,7 @@ export function publishRoutes(app: FastifyInstance, services: Services, calls: O
   const publish = async (request: FastifyRequest, reply: FastifyReply, event: EventInput) => {
     const { ctx, release } = calls.open(request, reply, `${IngestService.typeName}/Publish`);
     try {
-      const { receipt } = await methodOf(services.ingest, "publish", IngestService.typeName)(create(PublishRequestSchema, { event }), ctx);
+      const { receipt } = await methodOf(services.ingest, "publish", IngestService)(create(PublishRequestSchema, { event }), ctx);
       return reply.code(202).send(receipt);
     } finally {
       release();
@@ -45,7 +45,7 @@ export function publishRoutes(app: FastifyInstance, services: Services, calls: O
     const { ctx, release } = calls.open(request, reply, `${IngestService.typeName}/PublishBatch`);
     let results;
     try {
-      const call = methodOf(services.ingest, "publishBatch", IngestService.typeName);
+      const call = methodOf(services.ingest, "publishBatch", IngestService);
       ({ results } = create(PublishBatchResponseSchema, await call(create(PublishBatchRequestSchema, { events: valid }), ctx)));
     } finally {
       release();

@@ -1,3 +1,4 @@
+import type { DescService } from "@bufbuild/protobuf";
 import { CallError, type ServiceImpl } from "@meshstream/grpc";
 import type { CatalogService, IngestService, SubscribeService } from "@meshstream/proto";
 
@@ -9,8 +10,11 @@ export interface Services {
 }
 
 /** One method of a service object, bound, or UNIMPLEMENTED when the object lacks it (as on gRPC). */
-export function methodOf<S extends object, K extends keyof S>(impl: S, name: K, service: string): NonNullable<S[K]> {
+export function methodOf<S extends object, K extends keyof S>(impl: S, name: K, service: DescService): NonNullable<S[K]> {
   const fn = impl[name];
-  if (typeof fn !== "function") throw new CallError("unimplemented", `${service}/${String(name)} is not implemented yet`);
+  if (typeof fn !== "function") {
+    const method = service.methods.find((m) => m.localName === name)?.name ?? String(name);
+    throw new CallError("unimplemented", `${service.typeName}/${method} is not implemented yet`);
+  }
   return fn.bind(impl) as NonNullable<S[K]>;
 }

@@ -42,7 +42,7 @@ export function subscribeRoutes(app: FastifyInstance, services: Services, calls:
     const req = create(FetchRequestSchema, { filter: filterOf(query), cursor: String(query.cursor ?? ""), maxEvents: maxOf(query), wait: waitOf(query) });
     const { ctx, release } = calls.open(request, reply, `${SubscribeService.typeName}/Fetch`);
     try {
-      const out = create(FetchResponseSchema, await methodOf(services.subscribe, "fetch", SubscribeService.typeName)(req, ctx));
+      const out = create(FetchResponseSchema, await methodOf(services.subscribe, "fetch", SubscribeService)(req, ctx));
       return reply.send({ deliveries: out.deliveries.map((d) => ({ position: d.position, event: jsonEvent(d.event) })), nextCursor: out.nextCursor });
     } finally {
       release();
@@ -74,7 +74,7 @@ export function subscribeRoutes(app: FastifyInstance, services: Services, calls:
     const { ctx, release } = calls.open(request, reply, `${SubscribeService.typeName}/Subscribe`, start);
     const heartbeat = setInterval(() => started && !res.writableNeedDrain && res.write(": heartbeat\n\n"), options.heartbeatMs);
     try {
-      for await (const out of methodOf(services.subscribe, "subscribe", SubscribeService.typeName)(req, ctx)) {
+      for await (const out of methodOf(services.subscribe, "subscribe", SubscribeService)(req, ctx)) {
         start();
         const { delivery } = create(SubscribeResponseSchema, out);
         const event = delivery!.event!;
