@@ -120,20 +120,20 @@ export class HttpServer {
       });
     }
 
-    app.addHook("onRequest", async (request) => {
-      (request as { startedAt?: number }).startedAt = performance.now();
-      await options.onRequest?.(incomingCall(request));
-    });
+    if (options.onRequest) {
+      const hook = options.onRequest;
+      app.addHook("onRequest", async (request) => hook(incomingCall(request)));
+    }
     if (options.logRequest) {
-      app.addHook("onResponse", async (request, reply) => {
-        const started = (request as { startedAt?: number }).startedAt ?? performance.now();
-        options.logRequest!({ method: request.method, url: request.url, status: reply.statusCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000, peer: incomingCall(request).peer });
-      });
+      const log = options.logRequest;
+      app.addHook("onResponse", async (request, reply) =>
+        log({ method: request.method, url: request.url, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 1000) / 1000, peer: incomingCall(request).peer }),
+      );
     }
 
     app.setErrorHandler((err: FastifyError, request, reply) => {
       const problem = problemOfFastify(err, options.maxBodyBytes) ?? problemOf(err);
-      if (problem.status >= 500 && problem.status !== 503) options.onInternalError?.(`${request.method} ${request.routeOptions.url ?? request.url}`, err);
+      if (problem.status === 500) options.onInternalError?.(`${request.method} ${request.routeOptions.url ?? request.url}`, err);
       return reply.code(problem.status).type(problemContentType).send(problem);
     });
     app.setNotFoundHandler((request, reply) =>

@@ -19,7 +19,6 @@ const batch = "application/cloudevents-batch+json";
  * gRPC calls, so validation, completion and storage are the same code.
  */
 export function publishRoutes(app: FastifyInstance, services: Services, calls: OpenCalls): void {
-
   const publish = async (request: FastifyRequest, reply: FastifyReply, event: EventInput) => {
     const { ctx, release } = calls.open(request, reply, `${IngestService.typeName}/Publish`);
     try {
