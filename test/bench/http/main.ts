@@ -5,13 +5,14 @@ import { startPlatform } from "../../harness/platform";
 import { publishStream, unaryAt } from "../ingest/main";
 import { concurrentRate, paced, report, summarize } from "../stats";
 
-// npm run bench -- http [events, default 20,000]: the HTTP face next to gRPC on one platform
+// npm run bench -- http [events, default 20,000] [requests/s, default 1,000]: the HTTP face next to gRPC on one platform
 // (Kafka channel, as in the ingest bench: the embedded log syncs each publish to disk, which
 // caps both transports near 1,000 events/s on this machine), in the same run: events/s of CloudEvents batch publishing (POST /events,
 // application/cloudevents-batch+json) against a gRPC PublishStream, and the latency of single-event
 // POST /events/{type} at 1,000 requests/s against unary gRPC Publish at the same rate.
 // Targets: batch ≥ 0.8 × PublishStream; single-event p99 ≤ 2 × unary gRPC p99.
 const total = Number(process.argv[3] ?? 20_000);
+const rate = Number(process.argv[4] ?? 1000);
 const batchSize = 500;
 const type = "MySource:newPerson";
 const data = JSON.stringify({ first: "John", Last: "Doe", Age: 40 });
@@ -41,11 +42,11 @@ async function httpBatches(httpUrl: string, events: number): Promise<number> {
   return rate;
 }
 
-async function httpSingles(httpUrl: string, rate: number, seconds: number): Promise<number[]> {
+async function httpSingles(httpUrl: string, perSecond: number, seconds: number): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const url = new URL(`${httpUrl}/events/${type}`);
   const latencies: number[] = [];
-  const calls = await paced(rate, rate * seconds, async () => {
+  const calls = await paced(perSecond, perSecond * seconds, async () => {
     const t = performance.now();
     const status = await post(agent, url, "application/json", data);
     if (status !== 202) throw new Error(`POST answered ${status}`);
@@ -68,10 +69,10 @@ export async function main(): Promise<void> {
     const stream = (await publishStream(platform.address)).rate;
     const batch = await httpBatches(platform.httpUrl, total);
     progress("throughput done");
-    await unaryAt(platform.address, 1000, 1);
-    await httpSingles(platform.httpUrl, 1000, 1);
-    const unary = summarize(await unaryAt(platform.address, 1000, 10));
-    const single = summarize(await httpSingles(platform.httpUrl, 1000, 10));
+    await unaryAt(platform.address, rate, 1);
+    await httpSingles(platform.httpUrl, rate, 1);
+    const unary = summarize(await unaryAt(platform.address, rate, 10));
+    const single = summarize(await httpSingles(platform.httpUrl, rate, 10));
     progress("latency done");
     const batchRatio = batch / stream;
     const p99Ratio = single.p99 / unary.p99;
@@ -79,12 +80,12 @@ export async function main(): Promise<void> {
       ["events per throughput run", total.toLocaleString("en-US")],
       ["gRPC PublishStream", `${Math.round(stream)} events/s`],
       [`HTTP POST /events, batches of ${batchSize}, 2 in flight`, `${Math.round(batch)} events/s (ratio ${batchRatio.toFixed(2)}, target ≥ 0.8)`],
-      ["gRPC unary Publish at 1,000 req/s for 10 s", show(unary)],
-      ["HTTP POST /events/{type} at 1,000 req/s for 10 s", `${show(single)} (p99 ratio ${p99Ratio.toFixed(2)}, target ≤ 2)`],
+      [`gRPC unary Publish at ${rate.toLocaleString("en-US")} req/s for 10 s`, show(unary)],
+      [`HTTP POST /events/{type} at ${rate.toLocaleString("en-US")} req/s for 10 s`, `${show(single)} (p99 ratio ${p99Ratio.toFixed(2)}, target ≤ 2)`],
     ]);
     writeSync(
       1,
-      `RESULT grpc_stream_eps=${Math.round(stream)} http_batch_eps=${Math.round(batch)} batch_ratio=${batchRatio.toFixed(2)} grpc_unary_p99_ms=${unary.p99.toFixed(2)} http_single_p99_ms=${single.p99.toFixed(2)} p99_ratio=${p99Ratio.toFixed(2)} targets_met=${batchRatio >= 0.8 && p99Ratio <= 2 ? "yes" : "no"}\n`,
+      `RESULT rate=${rate} grpc_stream_eps=${Math.round(stream)} http_batch_eps=${Math.round(batch)} batch_ratio=${batchRatio.toFixed(2)} grpc_unary_p99_ms=${unary.p99.toFixed(2)} http_single_p99_ms=${single.p99.toFixed(2)} p99_ratio=${p99Ratio.toFixed(2)} targets_met=${batchRatio >= 0.8 && p99Ratio <= 2 ? "yes" : "no"}\n`,
     );
   } finally {
     await platform.stop();
