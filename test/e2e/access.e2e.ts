@@ -393,6 +393,73 @@ describe("access control: TLS with client certificates and JWT, one platform, ev
     const fetch = (c: TestClient, filter: object) => c.unary(SubscribeService.method.fetch, { filter, maxEvents: 10 });
   });
 
+  // The HTTP face authenticates with the same Authenticator and asks the same AccessControl:
+  // the same refusals and grants, over TLS with the same certificate, CA and tokens.
+  describe("HTTP (CloudEvents, SSE and pull, catalog, Connect), through the same access control", () => {
+    /** curl over TLS with the test CA and a client certificate; the status and content type on a last line. */
+    const curl = async (bearer: string | undefined, ...args: string[]) => {
+      const r = await run(
+        "curl",
+        ["-sS", "--max-time", "10", "--cacert", ca.cert, "--cert", clientCert.cert, "--key", clientCert.key, ...(bearer ? ["-H", `authorization: Bearer ${bearer}`] : []), "-w", "\n%{http_code}", ...args],
+        { timeoutMs: 20_000 },
+      );
+      if (r.code !== 0 && r.code !== 28) throw new Error(`curl exited with ${r.code}: ${r.stderr}`);
+      const at = r.stdout.lastIndexOf("\n");
+      return { status: Number(r.stdout.slice(at + 1)), body: r.stdout.slice(0, at) };
+    };
+    const url = (path: string) => `${platform.httpUrl}${path}`;
+    const post = (type: string, body: unknown) => ["-XPOST", "-H", "content-type: application/json", "-d", JSON.stringify(body), url(`/events/${type}`)];
+
+    it("serves over TLS only, and refuses a request without a token with 401 saying why (never echoing it)", async () => {
+      expect(platform.httpUrl).toMatch(/^https:/);
+      const plain = await run("curl", ["-sS", "--max-time", "5", platform.httpUrl.replace(/^https:/, "http:") + "/openapi"], { timeoutMs: 10_000 });
+      expect(plain.stdout).not.toContain("openapi");
+      for (const path of ["/openapi", "/catalog/products", "/events?type=sales.order.placed&max=1"]) {
+        const r = await curl(undefined, "-H", "accept: application/json", url(path));
+        expect({ path, status: r.status }).toEqual({ path, status: 401 });
+        expect(JSON.parse(r.body)).toMatchObject({ detail: expect.stringMatching(/^missing credentials/) });
+      }
+      const expired = await token("alice", ["hr-team"], { expiresIn: "-5m" });
+      const r = await curl(expired, url("/openapi/hr"));
+      expect(r.status).toBe(401);
+      expect(r.body).not.toContain(expired);
+      // A valid token but no client certificate, while the client CA is set.
+      const noCert = await run("curl", ["-sS", "--cacert", ca.cert, "-H", `authorization: Bearer ${await token("alice", ["hr-team"])}`, url("/openapi/hr")], { timeoutMs: 20_000 });
+      expect(JSON.parse(noCert.stdout)).toMatchObject({ status: 401, detail: expect.stringMatching(/client certificate/) });
+    });
+
+    it("lets a producer publish its product's events and refuses another product's with 403 naming the product and role", async () => {
+      const hrApp = await token("hr-app");
+      const ok = await curl(hrApp, ...post("hr.person.hired", { name: "Bea" }));
+      expect(ok.status).toBe(202);
+      const denied = await curl(hrApp, ...post("sales.order.placed", { id: "o-9" }));
+      expect(denied.status).toBe(403);
+      expect(JSON.parse(denied.body)).toMatchObject({ detail: expect.stringMatching(/hr-app may not publish .*data product sales: the producer role is missing/) });
+    });
+
+    it("gives a consumer only what it may read: pull and SSE of a forbidden type are refused, an unnamed filter reads its products", async () => {
+      const carol = await token("carol");
+      const forbidden = await curl(carol, "-H", "accept: application/json", url("/events?type=hr.person.hired&max=10"));
+      expect(forbidden.status).toBe(403);
+      const sse = await curl(carol, "-N", "-H", "accept: text/event-stream", url("/events?type=hr.person.hired&start=earliest"));
+      expect(sse.status).toBe(403);
+      const page = await curl(carol, "-H", "accept: application/json", url("/events?max=100"));
+      expect(page.status).toBe(200);
+      const types = new Set((JSON.parse(page.body) as { deliveries: { event: { type: string } }[] }).deliveries.map((d) => d.event.type));
+      expect([...types]).toEqual(["sales.order.placed"]);
+    });
+
+    it("refuses a non-owner's schema change over Connect, and lets the owner read the product's OpenAPI", async () => {
+      const bob = await token("bob", ["analytics"]);
+      const change = await curl(bob, "-XPOST", "-H", "content-type: application/json", "-d", JSON.stringify({ type: "hr.person.hired", cueSource: "#Person: {name: string, age?: int}\n" }), url("/meshstream.v1.CatalogService/RegisterSchemaVersion"));
+      expect(change.status).toBe(403);
+      expect(JSON.parse(change.body)).toMatchObject({ code: "permission_denied", message: expect.stringMatching(/data product hr/) });
+      const openapi = await curl(await token("alice", ["hr-team"]), url("/openapi/hr"));
+      expect(openapi.status).toBe(200);
+      expect(JSON.parse(openapi.body)).toMatchObject({ openapi: expect.stringMatching(/^3\./) });
+    });
+  });
+
   describe("rotation without restart", () => {
     it("verifies tokens signed by a key added to the JWKS file", async () => {
       const withK2 = clientWith(await token("hr-app", [], { key: k2 }));
@@ -412,13 +479,20 @@ describe("access control: TLS with client certificates and JWT, one platform, ev
       renameSync(`${tls.key}.new`, tls.key);
       copyFileSync(renewed.cert, `${tls.cert}.new`);
       renameSync(`${tls.cert}.new`, tls.cert);
-      const deadline = Date.now() + 10_000;
-      let served = before;
-      while (served === before && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 200));
-        served = await servedFingerprint(platform.address, otherCa.cert).catch(() => before);
-      }
-      expect(served).toBe(new X509Certificate(readFileSync(renewed.cert)).fingerprint256);
+      // Each listener looks at the files every second: wait until it serves the new certificate.
+      const servedAfterRotation = async (address: string) => {
+        const deadline = Date.now() + 10_000;
+        let served = before;
+        while (served === before && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          served = await servedFingerprint(address, otherCa.cert).catch(() => before);
+        }
+        return served;
+      };
+      const renewedFingerprint = new X509Certificate(readFileSync(renewed.cert)).fingerprint256;
+      expect(await servedAfterRotation(platform.address)).toBe(renewedFingerprint);
+      // The HTTP listener watches the same files.
+      expect(await servedAfterRotation(platform.httpUrl.replace(/^https:\/\//, ""))).toBe(renewedFingerprint);
       const fresh = new TestClient(platform.address, {}, secureCredentials(readFileSync(otherCa.cert), { cert: readFileSync(clientCert.cert), key: readFileSync(clientCert.key) }, await token("carol")));
       clients.push(fresh);
       expect((await fresh.unary(CatalogService.method.getDataProduct, { name: "sales" })).dataProduct?.name).toBe("sales");

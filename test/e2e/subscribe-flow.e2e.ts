@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { KafkaChannel, type EventChannel } from "@meshstream/channel";
 import { IngestService, SubscribeService, type SubscribeResponse } from "@meshstream/proto";
+import { eventually, storeWhileSampling } from "../harness/flow";
 import { TestClient } from "../harness/grpc-client";
 import { startInProcessPlatform, type InProcessPlatform } from "../harness/in-process-platform";
 import { startPlatform } from "../harness/platform";
@@ -14,20 +14,6 @@ const latest = { start: { case: "latest" as const, value: true } };
 const kafkaEnv = () => ({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: toolPath("KAFKA_BROKERS"), MESHSTREAM_KAFKA_TOPIC_PREFIX: `flow-${randomUUID().slice(0, 8)}.` });
 const indexOf = (r: SubscribeResponse) => Number(/"n":(\d+)/.exec(r.delivery!.event!.data.value as string)![1]);
 
-/** Resolves once `test` holds, polling; fails saying what it waited for. */
-async function eventually(test: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function rssOf(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1];
-  return Number(kb) * 1024;
-}
-
 describe("Subscribe flow control on Kafka", () => {
   it("holds a slow reader to bounded memory while 100,000 events arrive, then delivers them all", async () => {
     const env = kafkaEnv();
@@ -36,7 +22,6 @@ describe("Subscribe flow control on Kafka", () => {
     const publisher = await KafkaChannel.connect({ brokers: env.MESHSTREAM_KAFKA_BROKERS.split(","), topicPrefix: env.MESHSTREAM_KAFKA_TOPIC_PREFIX });
     const total = 100_000;
     // About 2 KiB per event: 200 MiB in all, so a server that buffered for its reader would show it.
-    const pad = "x".repeat(2000);
     try {
       const call = client.serverStream(SubscribeService.method.subscribe, { filter, start: latest });
       const stream = readStream(call);
@@ -49,23 +34,8 @@ describe("Subscribe flow control on Kafka", () => {
         setTimeout(() => call.resume(), 1000).unref();
       });
 
-      const baseline = rssOf(platform.process.pid!);
-      let peak = baseline;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(platform.process.pid!))), 100);
-      try {
-        for (let i = 0; i < total; i += 1000) {
-          await publisher.publish(
-            Array.from({ length: 1000 }, (_, j) => ({
-              product: "people",
-              event: { specversion: "1.0" as const, id: randomUUID(), source: "/people", type, subject: "flow", datacontenttype: "application/json", extensions: {}, data: Buffer.from(JSON.stringify({ first: "Ann", Last: `L${pad}`, n: i + j })) },
-            })),
-          );
-        }
-        // The reader stays slow a while longer after the last event is stored.
-        await new Promise((r) => setTimeout(r, 3000));
-      } finally {
-        clearInterval(sampler);
-      }
+      // The reader stays slow a while longer after the last event is stored.
+      const memory = await storeWhileSampling(publisher, platform.process.pid!, total, 2000);
       const readSlowly = stream.items.length;
 
       slow = false;
@@ -73,8 +43,8 @@ describe("Subscribe flow control on Kafka", () => {
       const all = await stream.first(total, 120_000);
       stream.cancel();
 
-      const growthMiB = (peak - baseline) / 2 ** 20;
-      process.stderr.write(`backpressure: ${readSlowly} events read slowly; server RSS ${(baseline / 2 ** 20).toFixed(0)} MiB → peak ${(peak / 2 ** 20).toFixed(0)} MiB (+${growthMiB.toFixed(1)} MiB) while 100,000 events (~200 MiB) were stored\n`);
+      const { baselineMiB, peakMiB, growthMiB } = memory;
+      process.stderr.write(`backpressure: ${readSlowly} events read slowly; server RSS ${baselineMiB.toFixed(0)} MiB → peak ${peakMiB.toFixed(0)} MiB (+${growthMiB.toFixed(1)} MiB) while 100,000 events (~200 MiB) were stored\n`);
       expect(readSlowly).toBeLessThan(100);
       // The bound: well under what the events take (~200 MiB of data; with 'drain' ignored, the
       // growth was 2.5 times the data), so a server that held them for its reader could not pass.

@@ -1,3 +1,4 @@
+import { ensureChromium, ensureCurl } from "./debian";
 import { startKafka, type KafkaBroker } from "./kafka";
 import { setupStep } from "./setup-step";
 import { ensureCue, ensureGrpcurl, ensurePython } from "./tools";
@@ -8,15 +9,20 @@ import { ensureCue, ensureGrpcurl, ensurePython } from "./tools";
  * cannot be had fails the run with the reason.
  */
 export default async function globalSetup(): Promise<void> {
-  const [grpcurl, python, cue, kafka] = await Promise.all([
+  // apt-get takes one lock: Debian's tools one after the other, beside the rest.
+  const debian = ensureCurl().then(async (curl) => ({ curl, chromium: await ensureChromium() }));
+  const [grpcurl, python, cue, kafka, { curl, chromium }] = await Promise.all([
     ensureGrpcurl(),
     ensurePython(),
     ensureCue(),
     setupStep("Kafka broker for the run", startKafka),
+    debian,
   ]);
   (globalThis as { meshstreamKafka?: KafkaBroker }).meshstreamKafka = kafka;
   process.env.MESHSTREAM_TEST_KAFKA_BROKERS = kafka.brokers.join(",");
   process.env.MESHSTREAM_TEST_GRPCURL = grpcurl;
   process.env.MESHSTREAM_TEST_PYTHON = python;
   process.env.MESHSTREAM_TEST_CUE = cue;
+  process.env.MESHSTREAM_TEST_CURL = curl;
+  process.env.MESHSTREAM_TEST_CHROMIUM = chromium;
 }

@@ -7,6 +7,7 @@ import { CatalogModule } from "./catalog/catalog.module";
 import { ChannelModule } from "./channel/channel.module";
 import type { PlatformConfig } from "./config/config";
 import { ConfigModule, PLATFORM_CONFIG } from "./config/config.module";
+import { HttpModule } from "./http/http.module";
 import { IngestModule } from "./ingest/ingest.module";
 import { SubscribeModule } from "./subscribe/subscribe.module";
 
@@ -34,6 +35,7 @@ export class AppModule {
         IngestModule,
         CatalogModule,
         SubscribeModule,
+        HttpModule,
       ],
     };
   }

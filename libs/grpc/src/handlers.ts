@@ -50,7 +50,13 @@ function openContext(call: ServerCall, method: string, caller: Caller, streams?:
     headerSent = true;
     call.sendMetadata(new Metadata());
   };
-  const ctx: CallContext = { method, caller, signal: controller.signal, metadata: call.metadata, peer: call.getPeer(), sendHeader };
+  const headers = {
+    get(name: string) {
+      const [value] = call.metadata.get(name);
+      return typeof value === "string" ? value : undefined;
+    },
+  };
+  const ctx: CallContext = { method, caller, signal: controller.signal, headers, peer: call.getPeer(), sendHeader };
   return { ctx, release };
 }
 

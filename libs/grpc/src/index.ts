@@ -1,7 +1,7 @@
 export { GrpcServer, type GrpcServerOptions } from "./grpc-server";
 export { GrpcModule, GrpcServerHost, GRPC_SERVER_OPTIONS } from "./grpc.module";
 export { GrpcService } from "./grpc-service.decorator";
-export type { CallContext, MethodImpl, ServiceImpl } from "./service-impl";
+export type { CallContext, MethodImpl, RequestHeaders, ServiceImpl } from "./service-impl";
 export type { CallLogEntry } from "./call-log";
 export { CallError, isDomainError, toRpcStatus, toStatusObject, type DomainCode, type DomainError, type FieldViolation } from "./status";
-export { ReloadingServerCredentials, TlsFilesError, type TlsFiles } from "./tls";
+export { loadTlsFiles, ReloadingServerCredentials, TlsFilesError, watchTlsFiles, type TlsFiles, type TlsReload } from "./tls";

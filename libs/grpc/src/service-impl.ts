@@ -1,9 +1,16 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import type { Metadata } from "@grpc/grpc-js";
 import type { Caller } from "@meshstream/access";
 
-/** What a handler knows of its call, free of grpc-js types but for metadata. */
+/** The request's headers (gRPC metadata or HTTP headers) by lower-case name; binary (-bin) metadata is left out. */
+export interface RequestHeaders {
+  get(name: string): string | undefined;
+}
+
+/**
+ * What a handler knows of its call, the same whichever transport carries it
+ * (gRPC, or HTTP: the Connect protocol and the CloudEvents/SSE/REST routes).
+ */
 export interface CallContext {
   /** Fully qualified method, e.g. "meshstream.v1.IngestService/Publish". */
   readonly method: string;
@@ -11,11 +18,13 @@ export interface CallContext {
   readonly caller: Caller;
   /** Aborted when the client cancels, the deadline passes or the server shuts down. */
   readonly signal: AbortSignal;
-  readonly metadata: Metadata;
+  readonly headers: RequestHeaders;
+  /** The client's address, host:port. */
   readonly peer: string;
   /**
    * Sends the response headers now rather than with the first message, so a
-   * client learns that a stream is established before anything flows on it.
+   * client learns that a stream is established before anything flows on it
+   * (a no-op where the transport cannot).
    */
   sendHeader(): void;
 }

@@ -30,17 +30,12 @@ export class TlsFilesError extends Error {
  * one, so that health checks (load balancers, probes) work without one.
  */
 export class ReloadingServerCredentials extends grpc.ServerCredentials {
-  private stamp: string;
-  private readonly timer: NodeJS.Timeout;
+  private readonly stopWatching: () => void;
 
-  constructor(
-    private readonly files: TlsFiles,
-    private readonly onReload: (outcome: { ok: true } | { ok: false; error: string }) => void,
-    intervalMs = 1000,
-  ) {
-    super({ requestCert: files.clientCa !== undefined, rejectUnauthorized: false }, read(files));
-    this.stamp = stampOf(files);
-    this.timer = setInterval(() => this.check(), intervalMs).unref();
+  constructor(files: TlsFiles, onReload: (outcome: TlsReload) => void, intervalMs = 1000) {
+    const loaded = loadTlsFiles(files);
+    super({ requestCert: files.clientCa !== undefined, rejectUnauthorized: false }, loaded.options);
+    this.stopWatching = watchTlsFiles(files, loaded.stamp, (options) => this.updateSecureContextOptions(options), onReload, intervalMs);
   }
 
   _equals(other: grpc.ServerCredentials): boolean {
@@ -49,24 +44,40 @@ export class ReloadingServerCredentials extends grpc.ServerCredentials {
 
   /** Stops looking at the files. */
   close(): void {
-    clearInterval(this.timer);
+    this.stopWatching();
   }
+}
 
-  private check(): void {
-    let stamp: string;
+export type TlsReload = { ok: true } | { ok: false; error: string };
+
+/** Reads the files now, throwing TlsFilesError when they cannot be used; `stamp` tells later whether they changed. */
+export function loadTlsFiles(files: TlsFiles): { options: SecureContextOptions; stamp: string } {
+  const options = read(files);
+  return { options, stamp: stampOf(files) };
+}
+
+/**
+ * Looks at the files every `intervalMs` and hands a changed, usable set to
+ * `apply` (every listener with TLS, gRPC and HTTP, rotates the same way);
+ * returns what stops the watch.
+ */
+export function watchTlsFiles(files: TlsFiles, since: string, apply: (options: SecureContextOptions) => void, onReload: (outcome: TlsReload) => void, intervalMs = 1000): () => void {
+  let stamp = since;
+  const timer = setInterval(() => {
     let options: SecureContextOptions;
     try {
-      stamp = stampOf(this.files);
-      if (stamp === this.stamp) return;
-      this.stamp = stamp;
-      options = read(this.files);
+      const now = stampOf(files);
+      if (now === stamp) return;
+      stamp = now;
+      options = read(files);
     } catch (err) {
-      this.onReload({ ok: false, error: (err as Error).message });
+      onReload({ ok: false, error: (err as Error).message });
       return;
     }
-    this.updateSecureContextOptions(options);
-    this.onReload({ ok: true });
-  }
+    apply(options);
+    onReload({ ok: true });
+  }, intervalMs).unref();
+  return () => clearInterval(timer);
 }
 
 function paths(files: TlsFiles): string[] {

@@ -21,7 +21,7 @@ const data = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 })
 const progress = (what: string) => writeSync(2, `${what}\n`);
 
 /** One PublishStream of `total` events as fast as flow control allows: events/s, and each event's time from write to answer. */
-async function publishStream(address: string, metadata?: grpc.Metadata): Promise<{ rate: number; latencies: number[] }> {
+export async function publishStream(address: string, metadata?: grpc.Metadata): Promise<{ rate: number; latencies: number[] }> {
   const client = new TestClient(address);
   const call = client.bidiStream(IngestService.method.publishStream, metadata);
   const written: number[] = [];
@@ -54,7 +54,7 @@ const publishOne = (client: TestClient) => client.unary(IngestService.method.pub
 const healthCheck = (client: TestClient) => client.unary(Health.method.check, {});
 
 /** Unary calls at a steady `rate` for `seconds`; each call's latency, from the client's side. */
-async function unaryAt(address: string, rate: number, seconds: number, call: (client: TestClient) => Promise<unknown> = publishOne): Promise<number[]> {
+export async function unaryAt(address: string, rate: number, seconds: number, call: (client: TestClient) => Promise<unknown> = publishOne): Promise<number[]> {
   const client = new TestClient(address);
   const latencies: number[] = [];
   const calls = await paced(rate, rate * seconds, () => {

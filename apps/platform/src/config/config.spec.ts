@@ -6,6 +6,15 @@ describe("loadConfig", () => {
     expect(c.listen).toEqual({ host: "127.0.0.1", port: 50051 });
     expect(c.channel).toBe("embedded");
     expect(c.maxEventBytes).toBe(1024 * 1024);
+    expect(c.http).toEqual({ listen: { host: "127.0.0.1", port: 8080 }, corsOrigins: [], heartbeatMs: 15_000 });
+  });
+
+  it("turns the HTTP face off, or reads its address and CORS origins", () => {
+    expect(loadConfig({ MESHSTREAM_HTTP_LISTEN: "off" }).http.listen).toBeUndefined();
+    const c = loadConfig({ MESHSTREAM_HTTP_LISTEN: "127.0.0.2:80", MESHSTREAM_HTTP_CORS_ORIGINS: "https://app.example.com, http://localhost:3000" });
+    expect(c.http.listen).toEqual({ host: "127.0.0.2", port: 80 });
+    expect(c.http.corsOrigins).toEqual(["https://app.example.com", "http://localhost:3000"]);
+    expect(loadConfig({ MESHSTREAM_HTTP_CORS_ORIGINS: "*" }).http.corsOrigins).toEqual(["*"]);
   });
 
   it("reads every variable", () => {
@@ -29,6 +38,8 @@ describe("loadConfig", () => {
     ["MESHSTREAM_MAX_MESSAGE_BYTES", "-5", /MESHSTREAM_MAX_MESSAGE_BYTES="-5"/],
     ["MESHSTREAM_MAX_MESSAGE_BYTES", "lots", /MESHSTREAM_MAX_MESSAGE_BYTES="lots"/],
     ["MESHSTREAM_LOG_LEVEL", "loud", /MESHSTREAM_LOG_LEVEL="loud"/],
+    ["MESHSTREAM_HTTP_LISTEN", "on", /MESHSTREAM_HTTP_LISTEN="on"/],
+    ["MESHSTREAM_HTTP_CORS_ORIGINS", "app.example.com/x", /MESHSTREAM_HTTP_CORS_ORIGINS=.*scheme:\/\/host/],
   ])("rejects %s=%s naming the variable and what is allowed", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
@@ -57,6 +68,13 @@ describe("loadConfig", () => {
       ["auth but plaintext", jwt],
     ])("refuses a non-loopback listener with %s, saying why", (_what, env) => {
       expect(() => loadConfig({ MESHSTREAM_LISTEN: "0.0.0.0:50051", ...env })).toThrow(/MESHSTREAM_LISTEN=0\.0\.0\.0:50051 is reachable from the network, .*MESHSTREAM_INSECURE=true to accept this/);
+    });
+
+    it("holds the HTTP listener to the same rule (it shares the TLS files and the authentication)", () => {
+      expect(() => loadConfig({ MESHSTREAM_HTTP_LISTEN: "0.0.0.0:8080" })).toThrow(/MESHSTREAM_HTTP_LISTEN=0\.0\.0\.0:8080 is reachable from the network, .*MESHSTREAM_INSECURE=true to accept this/);
+      expect(loadConfig({ MESHSTREAM_HTTP_LISTEN: "0.0.0.0:8080", ...tls, ...jwt }).warnings).toEqual([]);
+      expect(loadConfig({ MESHSTREAM_HTTP_LISTEN: "0.0.0.0:8080", MESHSTREAM_INSECURE: "true" }).warnings).toEqual([expect.stringMatching(/^MESHSTREAM_HTTP_LISTEN=0\.0\.0\.0:8080 is reachable/)]);
+      expect(loadConfig({ MESHSTREAM_HTTP_LISTEN: "off" }).warnings).toEqual([]);
     });
 
     it("accepts a non-loopback listener with TLS and auth", () => {

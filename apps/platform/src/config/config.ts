@@ -9,6 +9,11 @@ const hostPort = z
 
 const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
 
+const commaList = z
+  .string()
+  .default("")
+  .transform((v) => v.split(",").map((b) => b.trim()).filter(Boolean));
+
 /**
  * Every setting the platform reads, from environment variables. The keys are
  * the variable names, so an error names exactly what to fix.
@@ -16,11 +21,7 @@ const positiveInt = (max: number) => z.coerce.number().int().positive().max(max)
 const schema = z.object({
   MESHSTREAM_LISTEN: hostPort.default("127.0.0.1:50051"),
   MESHSTREAM_CHANNEL: z.enum(["embedded", "kafka"]).default("embedded"),
-  MESHSTREAM_KAFKA_BROKERS: z
-    .string()
-    .default("")
-    .transform((v) => v.split(",").map((b) => b.trim()).filter(Boolean))
-    .pipe(z.array(hostPort)),
+  MESHSTREAM_KAFKA_BROKERS: commaList.pipe(z.array(hostPort)),
   MESHSTREAM_KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default("meshstream."),
   MESHSTREAM_DATA_DIR: z.string().min(1).default(".meshstream/data"),
   MESHSTREAM_SCHEMAS_DIR: z.string().min(1).default("schemas"),
@@ -42,6 +43,9 @@ const schema = z.object({
     .string()
     .default("")
     .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean)),
+  MESHSTREAM_HTTP_LISTEN: z.union([z.literal("off"), hostPort]).default("127.0.0.1:8080"),
+  MESHSTREAM_HTTP_CORS_ORIGINS: commaList.pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, "origins such as https://app.example.com (scheme://host[:port]) or *"))),
+  MESHSTREAM_HTTP_HEARTBEAT_MS: positiveInt(600_000).default(15_000),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -66,6 +70,12 @@ export interface PlatformConfig {
   };
   /** Said at every start: what MESHSTREAM_INSECURE=true lets through. */
   readonly warnings: readonly string[];
+  readonly http: {
+    /** Absent when the HTTP face is off. */
+    readonly listen?: { readonly host: string; readonly port: number };
+    readonly corsOrigins: readonly string[];
+    readonly heartbeatMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -87,11 +97,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
   if (c.MESHSTREAM_CHANNEL === "kafka" && c.MESHSTREAM_KAFKA_BROKERS.length === 0) {
     throw new ConfigError(["MESHSTREAM_KAFKA_BROKERS: required when MESHSTREAM_CHANNEL=kafka (e.g. 127.0.0.1:9092)"]);
   }
-  const at = c.MESHSTREAM_LISTEN.lastIndexOf(":");
-  const host = c.MESHSTREAM_LISTEN.slice(0, at).replace(/^\[|\]$/g, "");
-  const { tls, auth, warnings } = security(c, host);
+  const listen = splitHostPort(c.MESHSTREAM_LISTEN);
+  const httpListen = c.MESHSTREAM_HTTP_LISTEN === "off" ? undefined : splitHostPort(c.MESHSTREAM_HTTP_LISTEN);
+  const { tls, auth, warnings } = security(c, [
+    ["MESHSTREAM_LISTEN", c.MESHSTREAM_LISTEN, listen.host],
+    ...(httpListen ? [["MESHSTREAM_HTTP_LISTEN", c.MESHSTREAM_HTTP_LISTEN, httpListen.host] as const] : []),
+  ]);
   return {
-    listen: { host, port: Number(c.MESHSTREAM_LISTEN.slice(at + 1)) },
+    listen,
     channel: c.MESHSTREAM_CHANNEL,
     kafka: { brokers: c.MESHSTREAM_KAFKA_BROKERS, topicPrefix: c.MESHSTREAM_KAFKA_TOPIC_PREFIX },
     dataDir: c.MESHSTREAM_DATA_DIR,
@@ -104,7 +117,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
     tls,
     auth,
     warnings,
+    http: {
+      ...(httpListen ? { listen: httpListen } : {}),
+      corsOrigins: c.MESHSTREAM_HTTP_CORS_ORIGINS,
+      heartbeatMs: c.MESHSTREAM_HTTP_HEARTBEAT_MS,
+    },
   };
+}
+
+function splitHostPort(v: string): { host: string; port: number } {
+  const at = v.lastIndexOf(":");
+  return { host: v.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(v.slice(at + 1)) };
 }
 
 const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -114,7 +137,7 @@ const isLoopback = (host: string) => host === "localhost" || host === "::1" || /
  * plaintext and MESHSTREAM_AUTH=none only on a loopback listener, unless
  * MESHSTREAM_INSECURE=true says it is meant (and then every start warns).
  */
-function security(c: z.infer<typeof schema>, host: string): Pick<PlatformConfig, "tls" | "auth" | "warnings"> {
+function security(c: z.infer<typeof schema>, listeners: readonly (readonly [variable: string, value: string, host: string])[]): Pick<PlatformConfig, "tls" | "auth" | "warnings"> {
   const problems: string[] = [];
   if (!c.MESHSTREAM_TLS_CERT !== !c.MESHSTREAM_TLS_KEY) problems.push("MESHSTREAM_TLS_CERT and MESHSTREAM_TLS_KEY: set both (PEM files) or neither");
   if (c.MESHSTREAM_TLS_CLIENT_CA && !c.MESHSTREAM_TLS_CERT) problems.push("MESHSTREAM_TLS_CLIENT_CA: client certificates need TLS: set MESHSTREAM_TLS_CERT and MESHSTREAM_TLS_KEY too");
@@ -127,8 +150,9 @@ function security(c: z.infer<typeof schema>, host: string): Pick<PlatformConfig,
   const tls = c.MESHSTREAM_TLS_CERT && c.MESHSTREAM_TLS_KEY ? { cert: c.MESHSTREAM_TLS_CERT, key: c.MESHSTREAM_TLS_KEY, ...(c.MESHSTREAM_TLS_CLIENT_CA ? { clientCa: c.MESHSTREAM_TLS_CLIENT_CA } : {}) } : undefined;
   const gaps = [...(tls ? [] : ["without TLS (MESHSTREAM_TLS_CERT, MESHSTREAM_TLS_KEY)"]), ...(c.MESHSTREAM_AUTH === "none" ? ["with MESHSTREAM_AUTH=none"] : [])];
   const warnings: string[] = [];
-  if (!isLoopback(host) && gaps.length > 0) {
-    const what = `MESHSTREAM_LISTEN=${c.MESHSTREAM_LISTEN} is reachable from the network, ${gaps.join(" and ")}`;
+  // Both listeners (gRPC and HTTP) share the TLS files and the authentication, so both are held to the rule.
+  for (const [variable, value] of gaps.length > 0 ? listeners.filter(([, , h]) => !isLoopback(h)) : []) {
+    const what = `${variable}=${value} is reachable from the network, ${gaps.join(" and ")}`;
     if (c.MESHSTREAM_INSECURE === "true") warnings.push(`${what}: MESHSTREAM_INSECURE=true, so anyone who reaches it is trusted and sees plaintext`);
     else problems.push(`${what}: set up TLS and MESHSTREAM_AUTH=jwt or mtls, listen on loopback, or set MESHSTREAM_INSECURE=true to accept this`);
   }

@@ -776,6 +776,8 @@ export const ValidateEventResponseSchema: GenMessage<ValidateEventResponse> = /*
  */
 export type GetOpenApiRequest = Message<"meshstream.v1.GetOpenApiRequest"> & {
   /**
+   * A type, a data product, or neither: every data product.
+   *
    * @generated from oneof meshstream.v1.GetOpenApiRequest.subject
    */
   subject: {

@@ -1,0 +1,91 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { TLSSocket } from "node:tls";
+import type { Caller, Credentials } from "@meshstream/access";
+import { CallError, type CallContext, type RequestHeaders } from "@meshstream/grpc";
+import type { FastifyReply, FastifyRequest } from "fastify";
+
+/** What authentication sees of a request: the access seam, run once per request. */
+export interface IncomingCall {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: RequestHeaders;
+  /** The client's address, host:port. */
+  readonly peer: string;
+  /** The client certificate, only when it verified against the listener's client CA. */
+  readonly clientCertificate?: Credentials["clientCertificate"];
+}
+
+/**
+ * Runs once per HTTP request, before any route (CloudEvents, SSE, pull,
+ * catalog and Connect alike), and says who calls. Throwing a domain error
+ * refuses the request with its status (e.g. unauthenticated → 401) as a problem document.
+ */
+export type RequestHook = (call: IncomingCall) => Caller | Promise<Caller>;
+
+// Set by the hook for every request before its route runs; a route never runs without one.
+const callers = new WeakMap<FastifyRequest, Caller>();
+
+export function setCaller(request: FastifyRequest, caller: Caller): void {
+  callers.set(request, caller);
+}
+
+/** The caller the hook found; none would be a route that escaped authentication, so that fails closed. */
+export function callerOf(request: FastifyRequest): Caller {
+  const caller = callers.get(request);
+  if (!caller) throw new Error(`no caller for ${request.method} ${request.url}: the request was not authenticated`);
+  return caller;
+}
+
+export function headersOf(headers: IncomingHttpHeaders): RequestHeaders {
+  return {
+    get(name: string) {
+      const v = headers[name.toLowerCase()];
+      return Array.isArray(v) ? v.join(", ") : v;
+    },
+  };
+}
+
+export function incomingCall(request: FastifyRequest): IncomingCall {
+  const socket = request.raw.socket as Partial<TLSSocket> | undefined;
+  // Asked for but not required at the handshake (see the listener): only a verified certificate names anyone.
+  const clientCertificate = socket?.authorized ? socket.getPeerCertificate?.() : undefined;
+  return {
+    method: request.method,
+    url: request.url,
+    headers: headersOf(request.headers),
+    peer: `${request.ip}:${request.socket?.remotePort ?? 0}`,
+    ...(clientCertificate ? { clientCertificate } : {}),
+  };
+}
+
+/** Calls in flight that hold something open (streams, long polls), so that shutdown can end them. */
+export class OpenCalls {
+  private readonly calls = new Set<AbortController>();
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /**
+   * The context a service method gets for one HTTP request: aborted when the
+   * client goes away before the answer is complete, or when the server shuts down.
+   */
+  open(request: FastifyRequest, reply: FastifyReply, method: string, sendHeader: () => void = () => {}): { ctx: CallContext; release: () => void } {
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) controller.abort(new CallError("cancelled", "the client went away"));
+    };
+    reply.raw.once("close", onClose);
+    this.calls.add(controller);
+    const call = incomingCall(request);
+    const release = () => {
+      reply.raw.off("close", onClose);
+      this.calls.delete(controller);
+    };
+    return { ctx: { method, caller: callerOf(request), signal: controller.signal, headers: call.headers, peer: call.peer, sendHeader }, release };
+  }
+
+  abortAll(reason: CallError): void {
+    for (const c of this.calls) c.abort(reason);
+  }
+}
