@@ -9,6 +9,7 @@ import { CatalogService, CompatibilityPolicy, IngestService, SubscribeService, t
 import { TestClient } from "../harness/grpc-client";
 import { startInProcessPlatform, type InProcessPlatform } from "../harness/in-process-platform";
 import { run } from "../harness/run";
+import { openEventStream } from "../harness/sse-client";
 import { readStream } from "../harness/stream-reader";
 import { toolPath } from "../harness/tool-paths";
 
@@ -191,6 +192,22 @@ describe("subscription filters on the embedded channel", () => {
 
   it.each(cases)("Subscribe with $name receives exactly the matching events of 10,000", async ({ filter, expected }) => {
     expectExactly(await received(ctx.client, filter, ctx.events.filter(expected).length), ctx.events, expected);
+  });
+
+  // The HTTP face passes the same filter fields to the same service: sql as it is, dialects as JSON.
+  it.each([cases[0]!, cases[2]!])("SSE with $name receives exactly the matching events of 10,000", async ({ filter, expected }) => {
+    const query = new URLSearchParams({ start: "earliest" });
+    if (filter.sql) query.append("sql", filter.sql);
+    for (const f of filter.filters ?? []) query.append("filters", JSON.stringify(f));
+    const stream = openEventStream(`${ctx.platform.httpUrl}/events?${query}`);
+    try {
+      expect((await stream.response).statusCode).toBe(200);
+      await stream.first(ctx.events.filter(expected).length, 60_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expectExactly(stream.messages.map((m) => (JSON.parse(m.data) as { id: string }).id), ctx.events, expected);
+    } finally {
+      stream.close();
+    }
   });
 
   it("Fetch pages through a sparse filter: every matching event once, pages filled", async () => {

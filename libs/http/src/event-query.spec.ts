@@ -8,6 +8,16 @@ describe("event queries", () => {
     expect(f.sources).toEqual(["/s"]);
   });
 
+  it("reads a CESQL expression, and the Subscriptions API dialects as JSON, one filter per value", () => {
+    const f = filterOf({ sql: "data.Age > 65", filters: ['{"prefix":{"type":"shop:"}}', '{"not":{"exact":{"region":"us"}}}'] });
+    expect(f.sql).toBe("data.Age > 65");
+    expect(f.filters.map((d) => [d.prefix, d.not?.exact])).toEqual([
+      [{ type: "shop:" }, undefined],
+      [{}, { region: "us" }],
+    ]);
+    expect(() => filterOf({ filters: "prefix=shop:" })).toThrow(/filters must be JSON/);
+  });
+
   it("refuses parameters nobody reads", () => {
     expect(() => checkParameters({ typo: "x" }, new Set(["type"]))).toThrow(/unknown query parameter: typo/);
   });

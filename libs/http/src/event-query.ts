@@ -1,4 +1,4 @@
-import { create, fromJson, type JsonObject } from "@bufbuild/protobuf";
+import { create, fromJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { CallError } from "@meshstream/grpc";
 import { EventFilterSchema, StartPositionSchema, type EventFilter, type StartPosition } from "@meshstream/proto";
@@ -23,12 +23,23 @@ export function filterOf(query: Query): EventFilter {
     const names = new Set([field.jsonName, field.name, singular[field.jsonName]].filter((n): n is string => !!n));
     const values = [...names].flatMap((n) => valuesOf(query[n]));
     if (values.length === 0) continue;
-    json[field.jsonName] = field.fieldKind === "list" ? values : values.at(-1)!;
+    // Message fields (the Subscriptions API dialects) come as their JSON, one value each: ?filters={"prefix":{"type":"shop:"}}.
+    const messages = (field.fieldKind === "list" && field.listKind === "message") || field.fieldKind === "message";
+    const parsed = messages ? values.map((v) => parseJson(field.jsonName, v)) : values;
+    json[field.jsonName] = field.fieldKind === "list" ? parsed : parsed.at(-1)!;
   }
   try {
     return fromJson(EventFilterSchema, json);
   } catch (err) {
     throw invalid("filter", `invalid filter: ${(err as Error).message}`, "query parameters of the EventFilter");
+  }
+}
+
+function parseJson(name: string, text: string): JsonValue {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    throw invalid(name, `${name} must be JSON (a filter in the Subscriptions API's form), not ${text.slice(0, 80)}`, "a JSON object per value");
   }
 }
 
