@@ -17,18 +17,29 @@ export interface RunningPlatform {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** A production tree: `dist/` built by `npm run build`, beside `npm ci --omit=dev`'s node_modules and schemas/. */
+export interface ProductionTree {
+  readonly root: string;
+}
+
 /**
  * Starts the platform as `npm start` does (or through `npm start` itself, for
- * the tests of what npm does with signals), on a free loopback port with its
- * own data folder, and resolves once it logs that it is serving.
+ * the tests of what npm does with signals, or from a production tree as
+ * `npm run start:prod` does), on a free loopback port with its own data
+ * folder, and resolves once it logs that it is serving.
  */
-export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_000, via: "node" | "npm" = "node"): Promise<RunningPlatform> {
+export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_000, via: "node" | "npm" | ProductionTree = "node"): Promise<RunningPlatform> {
   const started = Date.now();
   // MESHSTREAM_PROFILE_DIR=dir: the platform writes a V8 CPU profile there when it stops (for the benchmarks' notes).
   const profile = process.env.MESHSTREAM_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MESHSTREAM_PROFILE_DIR}`] : [];
-  const [command, args] = via === "npm" ? ["npm", ["start", "--silent"]] : [process.execPath, [...profile, "-r", "@swc-node/register", "apps/platform/src/main.ts"]];
+  const [command, args] =
+    via === "npm"
+      ? ["npm", ["start", "--silent"]]
+      : via === "node"
+        ? [process.execPath, [...profile, "-r", "@swc-node/register", "apps/platform/src/main.ts"]]
+        : [process.execPath, ["--enable-source-maps", "dist/apps/platform/src/main.js"]];
   const child = spawn(command, args, {
-    cwd: repoRoot,
+    cwd: typeof via === "object" ? via.root : repoRoot,
     env: {
       ...process.env,
       MESHSTREAM_LISTEN: "127.0.0.1:0",
@@ -47,7 +58,7 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_0
   };
   // A test that failed before stopping its platform must not leave it serving (its data folder goes next).
   onCleanup(async () => {
-    if (jestRunning) await Promise.race([stop(), new Promise((r) => setTimeout(r, 15_000))]);
+    if (jestRunning) await Promise.race([stop(), new Promise((r) => setTimeout(r, 15_000).unref())]);
     if (via === "npm") killGroup(child.pid!);
     else child.kill("SIGKILL");
   });
