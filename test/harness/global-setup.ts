@@ -1,6 +1,6 @@
 import { startKafka, type KafkaBroker } from "./kafka";
 import { setupStep } from "./setup-step";
-import { ensureCue, ensureGrpcurl, ensurePython } from "./tools";
+import { ensureComposeSpec, ensureCue, ensureGrpcurl, ensureHadolint, ensurePython } from "./tools";
 
 /**
  * Fetches the real tools the e2e suites drive and starts the Kafka broker the
@@ -8,10 +8,12 @@ import { ensureCue, ensureGrpcurl, ensurePython } from "./tools";
  * cannot be had fails the run with the reason.
  */
 export default async function globalSetup(): Promise<void> {
-  const [grpcurl, python, cue, kafka] = await Promise.all([
+  const [grpcurl, python, cue, hadolint, composeSpec, kafka] = await Promise.all([
     ensureGrpcurl(),
     ensurePython(),
     ensureCue(),
+    ensureHadolint(),
+    ensureComposeSpec(),
     setupStep("Kafka broker for the run", startKafka),
   ]);
   (globalThis as { meshstreamKafka?: KafkaBroker }).meshstreamKafka = kafka;
@@ -19,4 +21,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.MESHSTREAM_TEST_GRPCURL = grpcurl;
   process.env.MESHSTREAM_TEST_PYTHON = python;
   process.env.MESHSTREAM_TEST_CUE = cue;
+  process.env.MESHSTREAM_TEST_HADOLINT = hadolint;
+  process.env.MESHSTREAM_TEST_COMPOSE_SPEC = composeSpec;
 }

@@ -51,6 +51,16 @@ describe("the production build, after `npm ci --omit=dev` in a fresh copy", () =
     expect(JSON.parse(r.stderr)).toMatchObject({ code: 3, message: "#Identity.Age: invalid value 140 (out of bound <130)" });
   });
 
+  it("answers the image's HEALTHCHECK script: exit 0 when SERVING, 1 otherwise", async () => {
+    const healthcheck = (...args: string[]) =>
+      run(process.execPath, ["dist/apps/platform/src/healthcheck.js", ...args], { cwd: copy, env: { ...process.env, MESHSTREAM_LISTEN: platform.address }, timeoutMs: 20_000 });
+    const ready = await healthcheck();
+    expect([ready.code, ready.stdout.trim()]).toEqual([0, "SERVING"]);
+    const unknown = await healthcheck("no.such.Service");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain("unhealthy: 5 NOT_FOUND");
+  });
+
   it("drains and exits 0 on SIGTERM", async () => {
     expect(await platform.stop("SIGTERM")).toBe(0);
   });
