@@ -1,10 +1,10 @@
 import "reflect-metadata";
-import { ConsoleLogger, type LogLevel } from "@nestjs/common";
+import { GrpcServerHost } from "@meshstream/grpc";
 import { NestFactory } from "@nestjs/core";
 import { AppModule } from "./app.module";
 import { ConfigError, loadConfig, type PlatformConfig } from "./config/config";
-
-const levels: readonly LogLevel[] = ["fatal", "error", "warn", "log", "debug", "verbose"];
+import { startBanner } from "./observability/banner";
+import { PlatformLogger } from "./observability/platform-logger";
 
 function readConfig(): PlatformConfig {
   try {
@@ -19,10 +19,7 @@ function readConfig(): PlatformConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = new ConsoleLogger("meshstream", {
-    json: true,
-    logLevels: levels.slice(0, levels.indexOf(config.logLevel) + 1),
-  });
+  const logger = new PlatformLogger(config.logLevel);
   // Handlers go in before start-up (createApplicationContext also initialises),
   // so a signal during start-up still ends in a clean close. Nest's own
   // shutdown hooks are not used: they re-raise the signal, making the exit code 143.
@@ -44,7 +41,10 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
-  await ready;
+  // SIGHUP switches the log level between the configured one and debug, at run time (README: Logs).
+  process.on("SIGHUP", () => logger.toggleLevel());
+  const app = await ready;
+  logger.announce(startBanner(config, { grpc: app.get(GrpcServerHost).server.address }));
 }
 
 main().catch((err: unknown) => {

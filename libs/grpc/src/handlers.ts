@@ -2,6 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
 import type * as grpc from "@grpc/grpc-js";
 import { MalformedMessage } from "./codec";
+import { callOf, runInCall } from "./call-scope";
 import type { CallContext } from "./service-impl";
 import { CallError, isDomainError, toStatusObject } from "./status";
 
@@ -33,6 +34,10 @@ function malformed(m: MalformedMessage): CallError {
   return new CallError("invalid_argument", `malformed ${m.typeName}: ${m.reason}`);
 }
 
+/**
+ * A call's context for its handler: cancellation, headers, and the scope
+ * (request id, trace span) its interceptor opened, in which the handler runs.
+ */
 function openContext(call: ServerCall, method: string, streams?: ActiveCalls) {
   const controller = new AbortController();
   (call as NodeJS.EventEmitter).on("cancelled", () => controller.abort(new CallError("cancelled", "cancelled by the client")));
@@ -44,7 +49,10 @@ function openContext(call: ServerCall, method: string, streams?: ActiveCalls) {
     call.sendMetadata(new Metadata());
   };
   const ctx: CallContext = { method, signal: controller.signal, metadata: call.metadata, peer: call.getPeer(), sendHeader };
-  return { ctx, release };
+  const { scope, traced } = callOf(method, call.metadata);
+  // The whole handler, its promise chains and the status it sends, run in the call's scope.
+  const inScope = (body: () => unknown) => traced.run(() => runInCall(scope, body));
+  return { ctx, release, inScope };
 }
 
 /** Waits for 'drain' so a slow reader slows the producer instead of filling memory. */
@@ -105,46 +113,52 @@ export function toGrpcHandler(
     case "unary":
       return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         if (call.request instanceof MalformedMessage) return callback(fail(malformed(call.request)));
-        const { ctx, release } = openContext(call, method);
-        Promise.resolve()
-          .then(() => impl(call.request, ctx))
-          .then(
-            (response) => callback(null, response),
-            (err: unknown) => callback(fail(err)),
-          )
-          .finally(release);
+        const { ctx, release, inScope } = openContext(call, method);
+        inScope(() =>
+          Promise.resolve()
+            .then(() => impl(call.request, ctx))
+            .then(
+              (response) => callback(null, response),
+              (err: unknown) => callback(fail(err)),
+            )
+            .finally(release),
+        );
       };
     case "client_streaming":
       return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const { ctx, release } = openContext(call, method);
-        Promise.resolve()
-          .then(() => impl(checkedRequests(call as never), ctx))
-          .then(
-            (response) => callback(null, response),
-            (err: unknown) => callback(fail(err)),
-          )
-          .finally(release);
+        const { ctx, release, inScope } = openContext(call, method);
+        inScope(() =>
+          Promise.resolve()
+            .then(() => impl(checkedRequests(call as never), ctx))
+            .then(
+              (response) => callback(null, response),
+              (err: unknown) => callback(fail(err)),
+            )
+            .finally(release),
+        );
       };
     case "server_streaming":
     case "bidi_streaming":
       return (call: grpc.ServerWritableStream<unknown, unknown> & Partial<AsyncIterable<unknown>>) => {
         const input = desc.methodKind === "bidi_streaming" ? checkedRequests(call as never) : call.request;
         if (input instanceof MalformedMessage) return call.emit("error", fail(malformed(input)));
-        const { ctx, release } = openContext(call, method, streams);
-        Promise.resolve()
-          .then(() => writeAll(call, impl(input, ctx) as AsyncIterable<unknown>, ctx.signal))
-          .then(
-            () => {
-              const reason: unknown = ctx.signal.reason;
-              // A server shutdown ends the stream with its reason; a client that went away hears nothing.
-              if (ctx.signal.aborted && !call.cancelled) call.emit("error", fail(reason));
-              else if (!call.cancelled) call.end();
-            },
-            (err: unknown) => {
-              if (!call.cancelled) call.emit("error", fail(ctx.signal.aborted ? ctx.signal.reason : err));
-            },
-          )
-          .finally(release);
+        const { ctx, release, inScope } = openContext(call, method, streams);
+        inScope(() =>
+          Promise.resolve()
+            .then(() => writeAll(call, impl(input, ctx) as AsyncIterable<unknown>, ctx.signal))
+            .then(
+              () => {
+                const reason: unknown = ctx.signal.reason;
+                // A server shutdown ends the stream with its reason; a client that went away hears nothing.
+                if (ctx.signal.aborted && !call.cancelled) call.emit("error", fail(reason));
+                else if (!call.cancelled) call.end();
+              },
+              (err: unknown) => {
+                if (!call.cancelled) call.emit("error", fail(ctx.signal.aborted ? ctx.signal.reason : err));
+              },
+            )
+            .finally(release),
+        );
       };
   }
 }
