@@ -77,14 +77,36 @@ async function* checkedRequests(call: NodeJS.ReadableStream & { iterator(o: { de
   }
 }
 
+/**
+ * The requests of a bidi call until it is aborted: on shutdown nothing more
+ * is read, and what was read is still answered before the stream ends.
+ */
+async function* untilAborted(requests: AsyncIterable<unknown>, signal: AbortSignal): AsyncIterable<unknown> {
+  const iterator = requests[Symbol.asyncIterator]();
+  const aborted = new Promise<IteratorReturnResult<undefined>>((resolve) => {
+    if (signal.aborted) resolve({ done: true, value: undefined });
+    signal.addEventListener("abort", () => resolve({ done: true, value: undefined }), { once: true });
+  });
+  for (;;) {
+    const next = await Promise.race([iterator.next(), aborted]);
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+/**
+ * Writes what the implementation yields. An aborted call (shutdown) still gets
+ * what the implementation yields while it winds down (the answers to the
+ * requests it had read); a client that went away gets nothing more.
+ */
 async function writeAll(
   call: grpc.ServerWritableStream<unknown, unknown>,
   responses: AsyncIterable<unknown>,
   signal: AbortSignal,
 ): Promise<void> {
   for await (const response of responses) {
-    if (signal.aborted) break;
-    if (!call.write(response)) await drained(call, signal);
+    if (call.cancelled) break;
+    if (!call.write(response) && !signal.aborted) await drained(call, signal);
   }
 }
 
@@ -140,9 +162,9 @@ export function toGrpcHandler(
     case "server_streaming":
     case "bidi_streaming":
       return (call: grpc.ServerWritableStream<unknown, unknown> & Partial<AsyncIterable<unknown>>) => {
-        const input = desc.methodKind === "bidi_streaming" ? checkedRequests(call as never) : call.request;
-        if (input instanceof MalformedMessage) return call.emit("error", fail(malformed(input)));
+        if (call.request instanceof MalformedMessage) return call.emit("error", fail(malformed(call.request)));
         const { ctx, release, inScope } = openContext(call, method, streams);
+        const input = desc.methodKind === "bidi_streaming" ? untilAborted(checkedRequests(call as never), ctx.signal) : call.request;
         inScope(() =>
           Promise.resolve()
             .then(() => writeAll(call, impl(input, ctx) as AsyncIterable<unknown>, ctx.signal))
