@@ -5,12 +5,15 @@ import { GrpcServerHost } from "@meshstream/grpc";
 import { NestFactory } from "@nestjs/core";
 import { AppModule } from "../../apps/platform/src/app.module";
 import { EVENT_CHANNEL } from "../../apps/platform/src/channel/channel.module";
+import { MetricsListener } from "../../apps/platform/src/observability/observability.module";
 import { loadConfig } from "../../apps/platform/src/config/config";
 import { repoRoot } from "./platform";
 import { onCleanup, tempDir } from "./temp";
 
 export interface InProcessPlatform {
   readonly address: string;
+  /** host:port of its Prometheus listener (undefined when MESHSTREAM_METRICS_LISTEN=off). */
+  readonly metricsAddress?: string;
   /** The platform's own channel, for tests that assert on what it holds (stats()). */
   readonly channel: EventChannel;
   /** Streaming calls the gRPC server has open now. */
@@ -26,6 +29,7 @@ export interface InProcessPlatform {
 export async function startInProcessPlatform(env: Record<string, string> = {}): Promise<InProcessPlatform> {
   const config = loadConfig({
     MESHSTREAM_LISTEN: "127.0.0.1:0",
+    MESHSTREAM_METRICS_LISTEN: "127.0.0.1:0",
     MESHSTREAM_DATA_DIR: tempDir("data"),
     MESHSTREAM_SCHEMAS_DIR: join(repoRoot, "schemas"),
     ...env,
@@ -37,6 +41,7 @@ export async function startInProcessPlatform(env: Record<string, string> = {}): 
   onCleanup(close);
   return {
     address: host.server.address,
+    metricsAddress: app.get(MetricsListener).address,
     channel: app.get<EventChannel>(EVENT_CHANNEL),
     activeStreams: () => host.server.openStreams,
     close,

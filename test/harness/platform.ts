@@ -9,6 +9,8 @@ const jestRunning = typeof afterAll === "function";
 
 export interface RunningPlatform {
   readonly address: string;
+  /** host:port of the Prometheus listener ("" when MESHSTREAM_METRICS_LISTEN=off). */
+  readonly metricsAddress: string;
   readonly process: ChildProcess;
   /** Every line the platform logged so far. */
   readonly logs: string[];
@@ -43,6 +45,7 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_0
     env: {
       ...process.env,
       MESHSTREAM_LISTEN: "127.0.0.1:0",
+      MESHSTREAM_METRICS_LISTEN: "127.0.0.1:0",
       MESHSTREAM_DATA_DIR: tempDir("data"),
       ...env,
     },
@@ -64,6 +67,7 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_0
   });
   return new Promise((resolve, reject) => {
     let address = "";
+    let metricsAddress = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`platform did not serve within ${timeoutMs} ms:\n${logs.join("\n")}`));
@@ -72,9 +76,11 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 20_0
       logs.push(line);
       const message = tryParse(line)?.message;
       if (message?.msg === "listening") address = String(message.address);
-      if (message?.msg === "serving") {
+      if (message?.msg === "metrics listening") metricsAddress = String(message.address);
+      // The banner comes once everything listens, metrics included.
+      if (message?.msg === "started") {
         clearTimeout(timer);
-        resolve({ address, process: child, logs, startedInMs: Date.now() - started, stop });
+        resolve({ address, metricsAddress, process: child, logs, startedInMs: Date.now() - started, stop });
       }
     };
     lines(child.stdout!, onLine);

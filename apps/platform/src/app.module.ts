@@ -6,6 +6,11 @@ import { ChannelModule } from "./channel/channel.module";
 import type { PlatformConfig } from "./config/config";
 import { ConfigModule, PLATFORM_CONFIG } from "./config/config.module";
 import { IngestModule } from "./ingest/ingest.module";
+import { grpcMetricsInterceptor } from "./observability/grpc-metrics";
+import type { PlatformMetrics } from "./observability/metrics";
+import { ObservabilityModule } from "./observability/observability.module";
+import { PLATFORM_METRICS } from "./observability/tokens";
+import { GrpcCallTracer } from "./observability/tracing";
 import { SubscribeModule } from "./subscribe/subscribe.module";
 
 @Module({})
@@ -15,14 +20,17 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ObservabilityModule,
         GrpcModule.forRootAsync({
-          inject: [PLATFORM_CONFIG],
-          useFactory: (c: PlatformConfig) => ({
+          inject: [PLATFORM_CONFIG, PLATFORM_METRICS],
+          useFactory: (c: PlatformConfig, metrics: PlatformMetrics | null) => ({
             host: c.listen.host,
             port: c.listen.port,
             maxMessageBytes: c.maxMessageBytes,
             shutdownGraceMs: c.shutdownGraceMs,
             descriptorSetPath,
+            tracer: new GrpcCallTracer(),
+            interceptors: metrics ? [grpcMetricsInterceptor(metrics)] : [],
           }),
         }),
         ChannelModule,

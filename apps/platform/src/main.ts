@@ -3,12 +3,16 @@ import { GrpcServerHost } from "@meshstream/grpc";
 import { NestFactory } from "@nestjs/core";
 import { AppModule } from "./app.module";
 import { ConfigError, loadConfig, type PlatformConfig } from "./config/config";
-import { startBanner } from "./observability/banner";
+import { platformVersion, startBanner } from "./observability/banner";
+import { MetricsListener } from "./observability/observability.module";
 import { PlatformLogger } from "./observability/platform-logger";
+import { startTracing } from "./observability/tracing-sdk";
 
-function readConfig(): PlatformConfig {
+function readConfig(): { config: PlatformConfig; tracing: ReturnType<typeof startTracing> } {
   try {
-    return loadConfig(process.env);
+    const config = loadConfig(process.env);
+    // The SDK goes in before anything that makes spans.
+    return { config, tracing: startTracing(process.env, platformVersion()) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // Before the logger exists: say what is wrong in plain words and stop.
@@ -18,7 +22,7 @@ function readConfig(): PlatformConfig {
 }
 
 async function main(): Promise<void> {
-  const config = readConfig();
+  const { config, tracing } = readConfig();
   const logger = new PlatformLogger(config.logLevel);
   // Handlers go in before start-up (createApplicationContext also initialises),
   // so a signal during start-up still ends in a clean close. Nest's own
@@ -31,6 +35,8 @@ async function main(): Promise<void> {
     logger.log({ msg: "stopping", signal });
     ready
       .then((app) => app.close())
+      // Spans still buffered go to the exporter before the exit.
+      .then(() => tracing?.shutdown())
       .then(
         () => process.exit(0),
         (err: unknown) => {
@@ -44,7 +50,8 @@ async function main(): Promise<void> {
   // SIGHUP switches the log level between the configured one and debug, at run time (README: Logs).
   process.on("SIGHUP", () => logger.toggleLevel());
   const app = await ready;
-  logger.announce(startBanner(config, { grpc: app.get(GrpcServerHost).server.address }));
+  const metrics = app.get(MetricsListener).address;
+  logger.announce(startBanner(config, { grpc: app.get(GrpcServerHost).server.address, ...(metrics ? { metrics: `http://${metrics}/metrics` } : {}) }));
 }
 
 main().catch((err: unknown) => {

@@ -29,9 +29,16 @@ describe("loadConfig", () => {
     ["MESHSTREAM_MAX_MESSAGE_BYTES", "-5", /MESHSTREAM_MAX_MESSAGE_BYTES="-5"/],
     ["MESHSTREAM_MAX_MESSAGE_BYTES", "lots", /MESHSTREAM_MAX_MESSAGE_BYTES="lots"/],
     ["MESHSTREAM_LOG_LEVEL", "loud", /MESHSTREAM_LOG_LEVEL="loud"/],
+    ["MESHSTREAM_METRICS_LISTEN", "9464", /MESHSTREAM_METRICS_LISTEN="9464"/],
   ])("rejects %s=%s naming the variable and what is allowed", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it("serves metrics on loopback by default, elsewhere when told, and not at all when off", () => {
+    expect(loadConfig({}).metricsListen).toEqual({ host: "127.0.0.1", port: 9464 });
+    expect(loadConfig({ MESHSTREAM_METRICS_LISTEN: "0.0.0.0:9100" }).metricsListen).toEqual({ host: "0.0.0.0", port: 9100 });
+    expect(loadConfig({ MESHSTREAM_METRICS_LISTEN: "off" }).metricsListen).toBeUndefined();
   });
 
   it("requires brokers for the kafka channel", () => {

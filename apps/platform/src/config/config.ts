@@ -29,6 +29,7 @@ const schema = z.object({
   MESHSTREAM_MAX_EVENT_BYTES: positiveInt(256 * 1024 * 1024).default(1024 * 1024),
   MESHSTREAM_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
   MESHSTREAM_MAX_SCHEMA_BYTES: positiveInt(16 * 1024 * 1024).default(256 * 1024),
+  MESHSTREAM_METRICS_LISTEN: z.union([z.literal("off"), hostPort]).default("127.0.0.1:9464"),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -44,6 +45,8 @@ export interface PlatformConfig {
   readonly maxEventBytes: number;
   readonly shutdownGraceMs: number;
   readonly maxSchemaBytes: number;
+  /** Where Prometheus scrapes /metrics; undefined when MESHSTREAM_METRICS_LISTEN=off. */
+  readonly metricsListen?: { readonly host: string; readonly port: number };
 }
 
 export class ConfigError extends Error {
@@ -65,9 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
   if (c.MESHSTREAM_CHANNEL === "kafka" && c.MESHSTREAM_KAFKA_BROKERS.length === 0) {
     throw new ConfigError(["MESHSTREAM_KAFKA_BROKERS: required when MESHSTREAM_CHANNEL=kafka (e.g. 127.0.0.1:9092)"]);
   }
-  const at = c.MESHSTREAM_LISTEN.lastIndexOf(":");
   return {
-    listen: { host: c.MESHSTREAM_LISTEN.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(c.MESHSTREAM_LISTEN.slice(at + 1)) },
+    listen: hostAndPort(c.MESHSTREAM_LISTEN),
     channel: c.MESHSTREAM_CHANNEL,
     kafka: { brokers: c.MESHSTREAM_KAFKA_BROKERS, topicPrefix: c.MESHSTREAM_KAFKA_TOPIC_PREFIX },
     dataDir: c.MESHSTREAM_DATA_DIR,
@@ -77,5 +79,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
     maxEventBytes: c.MESHSTREAM_MAX_EVENT_BYTES,
     shutdownGraceMs: c.MESHSTREAM_SHUTDOWN_GRACE_MS,
     maxSchemaBytes: c.MESHSTREAM_MAX_SCHEMA_BYTES,
+    ...(c.MESHSTREAM_METRICS_LISTEN === "off" ? {} : { metricsListen: hostAndPort(c.MESHSTREAM_METRICS_LISTEN) }),
   };
+}
+
+function hostAndPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(":");
+  return { host: address.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(address.slice(at + 1)) };
 }

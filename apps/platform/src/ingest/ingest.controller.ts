@@ -2,7 +2,8 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Catalog } from "@meshstream/catalog";
 import type { EventChannel, OutgoingEvent } from "@meshstream/channel";
 import { completeEvent, fromProto, type EventDraft } from "@meshstream/cloudevents";
-import { CallError, GrpcService, isDomainError, toRpcStatus, type ServiceImpl } from "@meshstream/grpc";
+import type { Metadata } from "@grpc/grpc-js";
+import { CallError, GrpcService, isDomainError, toRpcStatus, type CallContext, type ServiceImpl } from "@meshstream/grpc";
 import { IngestService, type EventInput, type PublishStreamRequest } from "@meshstream/proto";
 import { EventValidator } from "@meshstream/validation";
 import { Inject, Injectable, Logger } from "@nestjs/common";
@@ -10,6 +11,8 @@ import { EVENT_CHANNEL } from "../channel/channel.module";
 import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
 import { dataOf } from "../event-input";
+import { IngestInstruments } from "../observability/ingest-instruments";
+import { withTraceContext } from "../observability/trace-context";
 
 const encoder = new TextEncoder();
 type Result = { result: { case: "receipt"; value: { id: string; position: string; dataschema: string } } | { case: "error"; value: ReturnType<typeof toRpcStatus> } };
@@ -25,20 +28,21 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     private readonly validator: EventValidator,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly instruments: IngestInstruments,
   ) {}
 
-  async publish(req: { event?: EventInput }) {
-    const outgoing = await this.prepare(req.event);
-    const [position] = await this.channel.publish([outgoing]);
+  async publish(req: { event?: EventInput }, ctx: CallContext) {
+    const outgoing = await this.checked(req.event, ctx.metadata);
+    const [position] = await this.store([outgoing]);
     return { receipt: receipt(outgoing, position!) };
   }
 
-  async publishBatch(req: { events: EventInput[] }) {
-    const prepared = await Promise.allSettled(req.events.map((e) => this.prepare(e)));
+  async publishBatch(req: { events: EventInput[] }, ctx: CallContext) {
+    const prepared = await Promise.allSettled(req.events.map((e) => this.checked(e, ctx.metadata)));
     const valid = prepared.flatMap((p) => (p.status === "fulfilled" ? [p.value] : []));
     let stored: string[] | { failed: unknown };
     try {
-      stored = valid.length ? await this.channel.publish(valid) : [];
+      stored = valid.length ? await this.store(valid) : [];
     } catch (err) {
       stored = { failed: err };
     }
@@ -52,20 +56,20 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   }
 
   /** Requests are prepared and stored concurrently (up to 256 at a time) and answered in order. */
-  async *publishStream(requests: AsyncIterable<PublishStreamRequest>) {
+  async *publishStream(requests: AsyncIterable<PublishStreamRequest>, ctx: CallContext) {
     const window: Promise<Result>[] = [];
     let sequence = 0n;
     for await (const request of requests) {
-      window.push(this.one(request.event));
+      window.push(this.one(request.event, ctx.metadata));
       if (window.length >= 256) yield { sequence: sequence++, result: await window.shift()! };
     }
     while (window.length) yield { sequence: sequence++, result: await window.shift()! };
   }
 
-  private async one(event: EventInput | undefined): Promise<Result> {
+  private async one(event: EventInput | undefined, metadata: Metadata): Promise<Result> {
     try {
-      const outgoing = await this.prepare(event);
-      const [position] = await this.channel.publish([outgoing]);
+      const outgoing = await this.checked(event, metadata);
+      const [position] = await this.store([outgoing]);
       return receiptResult(outgoing, position!);
     } catch (err) {
       return this.failure(err);
@@ -82,8 +86,23 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     return { result: { case: "error", value: toRpcStatus(new CallError("internal", "internal error")) } };
   }
 
-  /** Input → validated CloudEvent for its product's log. */
-  private async prepare(input: EventInput | undefined): Promise<OutgoingEvent> {
+  /** prepare(), with a refusal counted (by type and reason). */
+  private async checked(input: EventInput | undefined, metadata: Metadata): Promise<OutgoingEvent> {
+    try {
+      return await this.prepare(input, metadata);
+    } catch (err) {
+      this.instruments.refused(input?.type || input?.cloudEvent?.type, err);
+      throw err;
+    }
+  }
+
+  /** The channel write, timed and traced; its events counted accepted once durable. */
+  private store(events: OutgoingEvent[]): Promise<string[]> {
+    return this.instruments.store(events, () => this.channel.publish(events));
+  }
+
+  /** Input → validated CloudEvent for its product's log, carrying the trace context it came with. */
+  private async prepare(input: EventInput | undefined, metadata: Metadata): Promise<OutgoingEvent> {
     if (!input) throw new CallError("invalid_argument", "event is required", [{ field: "event", description: "required" }]);
     let draft: EventDraft;
     let data: Uint8Array;
@@ -104,7 +123,8 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
         { field: "event.data", description: `at most ${this.config.maxEventBytes} bytes` },
       ]);
     }
-    const { version, product } = await this.validator.validate(draft.type, input.schemaVersion, data);
+    const { version, product } = await this.instruments.validate(() => this.validator.validate(draft.type, input.schemaVersion, data));
+    draft = { ...draft, extensions: withTraceContext(draft.extensions, metadata) };
     const event = completeEvent(draft, { source: this.catalog.getDataProduct(product).source, dataschema: version.uri }, data);
     return { product, event };
   }

@@ -6,6 +6,8 @@ import { CallError, GrpcService, type CallContext, type ServiceImpl } from "@mes
 import { SubscribeService, type EventFilter, type StartPosition as StartProto } from "@meshstream/proto";
 import { Inject, Injectable } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
+import type { PlatformMetrics } from "../observability/metrics";
+import { PLATFORM_METRICS } from "../observability/tokens";
 
 /** Fetch pages and long polls are capped so that one call cannot hold a reader or a buffer for long. */
 const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } as const;
@@ -17,6 +19,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
   constructor(
     private readonly catalog: Catalog,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
+    @Inject(PLATFORM_METRICS) private readonly metrics: PlatformMetrics | null,
   ) {}
 
   /**
@@ -26,13 +29,17 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
    */
   async *subscribe(req: { filter?: EventFilter; start?: StartProto }, ctx: CallContext) {
     const subscription = this.channel.subscribe(this.filterOf(req.filter), startOf(req.start), { signal: ctx.signal, onReady: ctx.sendHeader });
-    for await (const delivery of subscription) yield { delivery: deliveryOf(delivery) };
+    for await (const delivery of subscription) {
+      this.metrics?.delivered(delivery.event.type, delivery.event.time, "stream");
+      yield { delivery: deliveryOf(delivery) };
+    }
   }
 
   async fetch(req: { filter?: EventFilter; cursor: string; maxEvents: number; wait?: Duration }, ctx: CallContext) {
     const max = Math.min(req.maxEvents || fetchLimits.defaultEvents, fetchLimits.maxEvents);
     const waitMs = Math.min(req.wait ? millisOf(req.wait) : 0, fetchLimits.maxWaitMs);
     const page = await this.channel.fetch(this.filterOf(req.filter), req.cursor || undefined, max, waitMs, ctx.signal);
+    for (const d of page.deliveries) this.metrics?.delivered(d.event.type, d.event.time, "fetch");
     return { deliveries: page.deliveries.map(deliveryOf), nextCursor: page.cursor };
   }
 
