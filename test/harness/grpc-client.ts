@@ -14,9 +14,9 @@ export class TestClient {
     this.raw = new grpc.Client(address, grpc.credentials.createInsecure(), options);
   }
 
-  unary<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, input: MessageInitShape<I>): Promise<MessageShape<O>> {
+  unary<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, input: MessageInitShape<I>, metadata = new grpc.Metadata()): Promise<MessageShape<O>> {
     return new Promise((resolve, reject) =>
-      this.raw.makeUnaryRequest(path(method), serialize(method.input), deserialize(method.output), create(method.input, input), (err, out) =>
+      this.raw.makeUnaryRequest(path(method), serialize(method.input), deserialize(method.output), create(method.input, input), metadata, (err, out) =>
         err ? reject(err) : resolve(out!),
       ),
     );
