@@ -17,7 +17,7 @@ const data = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 })
 const progress = (what: string) => writeSync(2, `${what}\n`);
 
 /** One PublishStream of `total` events as fast as flow control allows: events/s, and each event's time from write to answer. */
-async function publishStream(address: string): Promise<{ rate: number; latencies: number[] }> {
+export async function publishStream(address: string): Promise<{ rate: number; latencies: number[] }> {
   const client = new TestClient(address);
   const call = client.bidiStream(IngestService.method.publishStream);
   const written: number[] = [];
