@@ -1,4 +1,3 @@
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, SimpleSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-node";
 import { ConfigError } from "../config/config";
@@ -36,7 +35,11 @@ function spanProcessors(env: NodeJS.ProcessEnv): SpanProcessor[] {
         if (protocol !== "http/protobuf") {
           throw new ConfigError([`OTEL_EXPORTER_OTLP_PROTOCOL=${JSON.stringify(protocol)}: only "http/protobuf" is supported (point it at the collector's HTTP port, 4318)`]);
         }
-        return [new BatchSpanProcessor(new OTLPTraceExporter())];
+        {
+          // Loaded only when asked for: it brings protobufjs and an HTTP stack a start without an exporter does not need.
+          const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-proto") as typeof import("@opentelemetry/exporter-trace-otlp-proto");
+          return [new BatchSpanProcessor(new OTLPTraceExporter())];
+        }
       case "console":
         return [new SimpleSpanProcessor(new ConsoleSpanExporter())];
       default:
