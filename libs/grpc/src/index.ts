@@ -3,5 +3,5 @@ export { GrpcModule, GrpcServerHost, GRPC_SERVER_OPTIONS } from "./grpc.module";
 export { GrpcService } from "./grpc-service.decorator";
 export type { CallContext, MethodImpl, ServiceImpl } from "./service-impl";
 export type { CallLogEntry } from "./call-log";
-export { currentCall, requestIdHeader, type CallScope, type CallTracer, type TracedCall } from "./call-scope";
+export { currentCall, requestIdHeader, runInCall, type CallScope, type CallTracer, type TracedCall } from "./call-scope";
 export { CallError, isDomainError, toRpcStatus, toStatusObject, type DomainCode, type DomainError, type FieldViolation } from "./status";
