@@ -15,7 +15,7 @@ describe("ingest on Kafka", () => {
       const r = await run(
         toolPath("GRPCURL"),
         ["-plaintext", "-d", "@", platform.address, "meshstream.v1.IngestService/Publish"],
-        { input: JSON.stringify({ event: { type: "MySource:newPerson", subject: "john", dataJson: Buffer.from(data).toString("base64"), extensions: { traceparent: "00-1-2-01" } } }), timeoutMs: 30_000 },
+        { input: JSON.stringify({ event: { type: "MySource:newPerson", subject: "john", dataJson: Buffer.from(data).toString("base64"), extensions: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } } }), timeoutMs: 30_000 },
       );
       expect(r.stderr).toBe("");
       const { receipt } = JSON.parse(r.stdout) as { receipt: { id: string } };
@@ -44,7 +44,7 @@ describe("ingest on Kafka", () => {
         ce_specversion: "1.0",
         ce_subject: "john",
         ce_dataschema: "meshstream:schema/MySource%3AnewPerson/1",
-        ce_traceparent: "00-1-2-01",
+        ce_traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         "content-type": "application/json",
       });
       expect(message.headers.ce_time).toMatch(/^\d{4}-\d\d-\d\dT/);

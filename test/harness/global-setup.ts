@@ -1,7 +1,7 @@
 import { ensureChromium, ensureCurl } from "./debian";
 import { startKafka, type KafkaBroker } from "./kafka";
 import { setupStep } from "./setup-step";
-import { ensureCue, ensureGrpcurl, ensurePython } from "./tools";
+import { ensureComposeSpec, ensureCue, ensureGrpcurl, ensureHadolint, ensurePython } from "./tools";
 
 /**
  * Fetches the real tools the e2e suites drive and starts the Kafka broker the
@@ -11,10 +11,12 @@ import { ensureCue, ensureGrpcurl, ensurePython } from "./tools";
 export default async function globalSetup(): Promise<void> {
   // apt-get takes one lock: Debian's tools one after the other, beside the rest.
   const debian = ensureCurl().then(async (curl) => ({ curl, chromium: await ensureChromium() }));
-  const [grpcurl, python, cue, kafka, { curl, chromium }] = await Promise.all([
+  const [grpcurl, python, cue, hadolint, composeSpec, kafka, { curl, chromium }] = await Promise.all([
     ensureGrpcurl(),
     ensurePython(),
     ensureCue(),
+    ensureHadolint(),
+    ensureComposeSpec(),
     setupStep("Kafka broker for the run", startKafka),
     debian,
   ]);
@@ -25,4 +27,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.MESHSTREAM_TEST_CUE = cue;
   process.env.MESHSTREAM_TEST_CURL = curl;
   process.env.MESHSTREAM_TEST_CHROMIUM = chromium;
+  process.env.MESHSTREAM_TEST_HADOLINT = hadolint;
+  process.env.MESHSTREAM_TEST_COMPOSE_SPEC = composeSpec;
 }

@@ -5,6 +5,7 @@ import { GrpcServerHost } from "@meshstream/grpc";
 import { NestFactory } from "@nestjs/core";
 import { AppModule } from "../../apps/platform/src/app.module";
 import { EVENT_CHANNEL } from "../../apps/platform/src/channel/channel.module";
+import { MetricsListener } from "../../apps/platform/src/observability/observability.module";
 import { loadConfig } from "../../apps/platform/src/config/config";
 import { HttpServerHost } from "../../apps/platform/src/http/http.module";
 import { repoRoot } from "./platform";
@@ -15,6 +16,8 @@ export interface InProcessPlatform {
   readonly address: string;
   /** The HTTP face, http://host:port. */
   readonly httpUrl: string;
+  /** host:port of its Prometheus listener (undefined when MESHSTREAM_METRICS_LISTEN=off). */
+  readonly metricsAddress?: string;
   /** The platform's own channel, for tests that assert on what it holds (stats()). */
   readonly channel: EventChannel;
   /** Streaming calls the gRPC server has open now. */
@@ -33,6 +36,7 @@ export async function startInProcessPlatform(env: Record<string, string> = {}): 
   const config = loadConfig({
     MESHSTREAM_LISTEN: "127.0.0.1:0",
     MESHSTREAM_HTTP_LISTEN: "127.0.0.1:0",
+    MESHSTREAM_METRICS_LISTEN: "127.0.0.1:0",
     MESHSTREAM_DATA_DIR: tempDir("data"),
     MESHSTREAM_SCHEMAS_DIR: join(repoRoot, "schemas"),
     ...env,
@@ -46,6 +50,7 @@ export async function startInProcessPlatform(env: Record<string, string> = {}): 
   return {
     address: host.server.address,
     httpUrl: http ? `http://${http.address}` : "",
+    metricsAddress: app.get(MetricsListener).address,
     channel: app.get<EventChannel>(EVENT_CHANNEL),
     activeStreams: () => host.server.openStreams,
     openHttpCalls: () => http?.openCalls ?? 0,

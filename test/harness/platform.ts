@@ -12,6 +12,8 @@ export interface RunningPlatform {
   readonly address: string;
   /** The HTTP face, http://host:port, or https:// with TLS ("" when MESHSTREAM_HTTP_LISTEN=off). */
   readonly httpUrl: string;
+  /** host:port of the Prometheus listener ("" when MESHSTREAM_METRICS_LISTEN=off). */
+  readonly metricsAddress: string;
   readonly process: ChildProcess;
   /** Every line the platform logged so far. */
   readonly logs: string[];
@@ -20,23 +22,37 @@ export interface RunningPlatform {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** A production tree: `dist/` built by `npm run build`, beside `npm ci --omit=dev`'s node_modules and schemas/. */
+export interface ProductionTree {
+  readonly root: string;
+}
+
 /**
  * Starts the platform as `npm start` does (or through `npm start` itself, for
- * the tests of what npm does with signals), on a free loopback port with its
- * own data folder, and resolves once it logs that it is serving.
+ * the tests of what npm does with signals, or from a production tree as
+ * `npm run start:prod` does), on a free loopback port with its own data
+ * folder, and resolves once it logs its start banner (it serves by then). The
+ * time limit only catches a hang: a machine shared with other test runs can
+ * take 20 s and more to start it.
  */
-// 60 s: on the shared 2-core machine, under other suites' load, a start has taken over 20 s.
-export function startPlatform(env: Record<string, string> = {}, timeoutMs = 60_000, via: "node" | "npm" = "node"): Promise<RunningPlatform> {
+// The limit only catches a hang: on the shared 2-core machine, under other suites' load, a start has taken over 20 s.
+export function startPlatform(env: Record<string, string> = {}, timeoutMs = 60_000, via: "node" | "npm" | ProductionTree = "node"): Promise<RunningPlatform> {
   const started = Date.now();
   // MESHSTREAM_PROFILE_DIR=dir: the platform writes a V8 CPU profile there when it stops (for the benchmarks' notes).
   const profile = process.env.MESHSTREAM_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MESHSTREAM_PROFILE_DIR}`] : [];
-  const [command, args] = via === "npm" ? ["npm", ["start", "--silent"]] : [process.execPath, [...profile, "-r", "@swc-node/register", "apps/platform/src/main.ts"]];
+  const [command, args] =
+    via === "npm"
+      ? ["npm", ["start", "--silent"]]
+      : via === "node"
+        ? [process.execPath, [...profile, "-r", "@swc-node/register", "apps/platform/src/main.ts"]]
+        : [process.execPath, ["--enable-source-maps", "dist/apps/platform/src/main.js"]];
   const child = spawn(command, args, {
-    cwd: repoRoot,
+    cwd: typeof via === "object" ? via.root : repoRoot,
     env: {
       ...process.env,
       MESHSTREAM_LISTEN: "127.0.0.1:0",
       MESHSTREAM_HTTP_LISTEN: "127.0.0.1:0",
+      MESHSTREAM_METRICS_LISTEN: "127.0.0.1:0",
       MESHSTREAM_DATA_DIR: tempDir("data"),
       ...env,
     },
@@ -52,15 +68,14 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 60_0
   };
   // A test that failed before stopping its platform must not leave it serving (its data folder goes next).
   onCleanup(async () => {
-    if (jestRunning) await Promise.race([stop(), new Promise((r) => setTimeout(r, 15_000))]);
+    if (jestRunning) await Promise.race([stop(), new Promise((r) => setTimeout(r, 15_000).unref())]);
     if (via === "npm") killGroup(child.pid!);
     else child.kill("SIGKILL");
   });
   return new Promise((resolve, reject) => {
     let address = "";
     let httpUrl = "";
-    let serving = false;
-    const httpOff = env.MESHSTREAM_HTTP_LISTEN === "off";
+    let metricsAddress = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`platform did not serve within ${timeoutMs} ms:\n${logs.join("\n")}`));
@@ -70,11 +85,11 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 60_0
       const message = tryParse(line)?.message;
       if (message?.msg === "listening") address = String(message.address);
       if (message?.msg === "http listening") httpUrl = `${env.MESHSTREAM_TLS_CERT ? "https" : "http"}://${String(message.address)}`;
-      if (message?.msg === "serving") serving = true;
-      // The HTTP face listens once the application has started, just after gRPC says it serves.
-      if (serving && (httpUrl || httpOff)) {
+      if (message?.msg === "metrics listening") metricsAddress = String(message.address);
+      // The banner comes once everything listens, HTTP and metrics included.
+      if (message?.msg === "started") {
         clearTimeout(timer);
-        resolve({ address, httpUrl, process: child, logs, startedInMs: Date.now() - started, stop });
+        resolve({ address, httpUrl, metricsAddress, process: child, logs, startedInMs: Date.now() - started, stop });
       }
     };
     lines(child.stdout!, onLine);

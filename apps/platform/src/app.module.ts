@@ -9,6 +9,11 @@ import type { PlatformConfig } from "./config/config";
 import { ConfigModule, PLATFORM_CONFIG } from "./config/config.module";
 import { HttpModule } from "./http/http.module";
 import { IngestModule } from "./ingest/ingest.module";
+import { grpcMetricsInterceptor } from "./observability/grpc-metrics";
+import type { PlatformMetrics } from "./observability/metrics";
+import { ObservabilityModule } from "./observability/observability.module";
+import { PLATFORM_METRICS } from "./observability/tokens";
+import { GrpcCallTracer } from "./observability/tracing";
 import { SubscribeModule } from "./subscribe/subscribe.module";
 
 @Module({})
@@ -18,9 +23,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ObservabilityModule,
         GrpcModule.forRootAsync({
-          inject: [PLATFORM_CONFIG, Authenticator],
-          useFactory: (c: PlatformConfig, authenticator: Authenticator) => ({
+          inject: [PLATFORM_CONFIG, Authenticator, PLATFORM_METRICS],
+          useFactory: (c: PlatformConfig, authenticator: Authenticator, metrics: PlatformMetrics | null) => ({
             host: c.listen.host,
             port: c.listen.port,
             maxMessageBytes: c.maxMessageBytes,
@@ -28,6 +34,8 @@ export class AppModule {
             descriptorSetPath,
             tls: c.tls,
             authenticate: (credentials, site) => authenticator.authenticate(credentials, site),
+            tracer: new GrpcCallTracer(),
+            interceptors: metrics ? [grpcMetricsInterceptor(metrics)] : [],
           }),
         }),
         AccessModule,

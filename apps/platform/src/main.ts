@@ -1,14 +1,19 @@
 import "reflect-metadata";
-import { ConsoleLogger, type LogLevel } from "@nestjs/common";
+import { GrpcServerHost } from "@meshstream/grpc";
 import { NestFactory } from "@nestjs/core";
 import { AppModule } from "./app.module";
+import { HttpServerHost } from "./http/http.module";
 import { ConfigError, loadConfig, type PlatformConfig } from "./config/config";
+import { platformVersion, startBanner } from "./observability/banner";
+import { MetricsListener } from "./observability/observability.module";
+import { PlatformLogger } from "./observability/platform-logger";
+import { startTracing } from "./observability/tracing-sdk";
 
-const levels: readonly LogLevel[] = ["fatal", "error", "warn", "log", "debug", "verbose"];
-
-function readConfig(): PlatformConfig {
+function readConfig(): { config: PlatformConfig; tracing: ReturnType<typeof startTracing> } {
   try {
-    return loadConfig(process.env);
+    const config = loadConfig(process.env);
+    // The SDK goes in before anything that makes spans.
+    return { config, tracing: startTracing(process.env, platformVersion()) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // Before the logger exists: say what is wrong in plain words and stop.
@@ -18,11 +23,8 @@ function readConfig(): PlatformConfig {
 }
 
 async function main(): Promise<void> {
-  const config = readConfig();
-  const logger = new ConsoleLogger("meshstream", {
-    json: true,
-    logLevels: levels.slice(0, levels.indexOf(config.logLevel) + 1),
-  });
+  const { config, tracing } = readConfig();
+  const logger = new PlatformLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn({ msg: "insecure", warning });
   // Handlers go in before start-up (createApplicationContext also initialises),
   // so a signal during start-up still ends in a clean close. Nest's own
@@ -35,6 +37,8 @@ async function main(): Promise<void> {
     logger.log({ msg: "stopping", signal });
     ready
       .then((app) => app.close())
+      // Spans still buffered go to the exporter before the exit.
+      .then(() => tracing?.shutdown())
       .then(
         () => process.exit(0),
         (err: unknown) => {
@@ -45,7 +49,18 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
-  await ready;
+  // SIGHUP switches the log level between the configured one and debug, at run time (README: Logs).
+  process.on("SIGHUP", () => logger.toggleLevel());
+  const app = await ready;
+  const metrics = app.get(MetricsListener).address;
+  const http = app.get(HttpServerHost).server?.address;
+  logger.announce(
+    startBanner(config, {
+      grpc: app.get(GrpcServerHost).server.address,
+      ...(http ? { http: `${config.tls ? "https" : "http"}://${http}` } : {}),
+      ...(metrics ? { metrics: `http://${metrics}/metrics` } : {}),
+    }),
+  );
 }
 
 main().catch((err: unknown) => {

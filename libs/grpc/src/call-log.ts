@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import { openCall, requestIdHeader, runInCall, type CallTracer, type OpenCall } from "./call-scope";
 
 export interface CallLogEntry {
   readonly method: string;
@@ -7,21 +8,43 @@ export interface CallLogEntry {
   readonly peer: string;
 }
 
-/** One log entry per call, whatever ends it: a status sent or a client that cancelled. */
-export function callLogInterceptor(log: (entry: CallLogEntry) => void): grpc.ServerInterceptor {
+/**
+ * Opens each call's scope (request id, trace span) as its metadata arrives,
+ * answers with the request id as a header, and ends the span and writes one
+ * log entry, in the call's scope, whatever ends the call: a status sent or a
+ * client that cancelled.
+ */
+export function callInterceptor(tracer: CallTracer | undefined, log: ((entry: CallLogEntry) => void) | undefined): grpc.ServerInterceptor {
   return (descriptor, call) => {
     const started = performance.now();
-    let logged = false;
-    const finish = (code: grpc.status) => {
-      if (logged) return;
-      logged = true;
+    const method = descriptor.path.slice(1);
+    let opened: OpenCall | undefined;
+    let finished = false;
+    const finish = (code: grpc.status, details?: string) => {
+      if (finished) return;
+      finished = true;
+      opened?.traced.end(code, details);
+      if (!log) return;
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-      log({ method: descriptor.path, code: grpc.status[code] ?? String(code), durationMs, peer: call.getPeer() });
+      const entry = { method: descriptor.path, code: grpc.status[code] ?? String(code), durationMs, peer: call.getPeer() };
+      if (opened) runInCall(opened.scope, () => log(entry));
+      else log(entry);
     };
     return new grpc.ServerInterceptingCall(call, {
-      start: (next) => next({ onCancel: () => finish(grpc.status.CANCELLED) }),
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            opened = openCall(method, metadata, tracer);
+            nextMetadata(metadata);
+          },
+          onCancel: () => finish(grpc.status.CANCELLED),
+        }),
+      sendMetadata: (metadata, next) => {
+        if (opened) metadata.set(requestIdHeader, opened.scope.requestId);
+        next(metadata);
+      },
       sendStatus: (status, next) => {
-        finish(status.code);
+        finish(status.code, status.details);
         next(status);
       },
     });

@@ -12,7 +12,7 @@ import {
   PublishStreamResponseSchema,
   type PublishStreamRequest,
 } from "@meshstream/proto";
-import { GrpcServer } from "./grpc-server";
+import { GrpcServer, LIVENESS, READINESS } from "./grpc-server";
 import type { ServiceImpl } from "./service-impl";
 import { CallError } from "./status";
 
@@ -149,7 +149,82 @@ describe("GrpcServer shutdown", () => {
   });
 });
 
+describe("GrpcServer drain of a bidi stream", () => {
+  it("stops reading requests, answers every one it read, then ends with UNAVAILABLE", async () => {
+    let read = 0;
+    const { server, client } = await serve({
+      // Like ingest's PublishStream: requests handled concurrently, answered in order.
+      async *publishStream(requests: AsyncIterable<PublishStreamRequest>) {
+        const window: Promise<string>[] = [];
+        let sequence = 0n;
+        const answer = (id: string) => ({ sequence: sequence++, result: { result: { case: "receipt" as const, value: { id } } } });
+        for await (const r of requests) {
+          read++;
+          window.push(new Promise((resolve) => setTimeout(() => resolve(r.event?.id ?? ""), 200)));
+          if (window.length >= 8) yield answer(await window.shift()!);
+        }
+        while (window.length) yield answer(await window.shift()!);
+      },
+    });
+    const call = client.makeBidiStreamRequest(
+      streamPath,
+      (m: PublishStreamRequest) => Buffer.from(toBinary(PublishStreamRequestSchema, m)),
+      (b: Buffer) => fromBinary(PublishStreamResponseSchema, b),
+    );
+    const got: string[] = [];
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
+    call.on("error", () => undefined);
+    const first = new Promise<void>((resolve) =>
+      call.on("data", (r: { result: { result: { value: { id: string } } } }) => {
+        got.push(r.result.result.value.id);
+        resolve();
+      }),
+    );
+    for (let i = 0; i < 20; i++) call.write(create(PublishStreamRequestSchema, { event: { id: `d-${i}` } }));
+    await first;
+    const stopped = server.shutdown();
+    // Requests sent after the shutdown began are never read.
+    for (let i = 20; i < 40; i++) call.write(create(PublishStreamRequestSchema, { event: { id: `d-${i}` } }));
+    expect((await status).code).toBe(grpc.status.UNAVAILABLE);
+    await stopped;
+    expect(read).toBeLessThanOrEqual(20);
+    expect(got).toEqual(Array.from({ length: read }, (_, i) => `d-${i}`));
+    client.close();
+  });
+});
+
 describe("GrpcServer health", () => {
+  it("keeps liveness SERVING from listen to the end, while readiness turns NOT_SERVING when the drain starts", async () => {
+    const { server, client } = await serve({}, { serving: false });
+    const request = (service: string) => create(HealthCheckRequestSchema, { service });
+    const encode = (m: unknown) => Buffer.from(toBinary(HealthCheckRequestSchema, m as never));
+    const decode = (b: Buffer) => fromBinary(HealthCheckResponseSchema, b);
+    const check = (service: string) =>
+      new Promise<number>((resolve, reject) =>
+        client.makeUnaryRequest("/grpc.health.v1.Health/Check", encode, decode, request(service), (err, res) => (err ? reject(err) : resolve(res!.status))),
+      );
+    const watch = (service: string) => {
+      const seen: number[] = [];
+      const call = client.makeServerStreamRequest("/grpc.health.v1.Health/Watch", encode, decode, request(service));
+      call.on("data", (r: { status: number }) => seen.push(r.status));
+      const ended = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
+      call.on("error", () => undefined);
+      return { seen, ended };
+    };
+    expect([await check(LIVENESS), await check(READINESS)]).toEqual([Status.SERVING, Status.NOT_SERVING]);
+    server.markServing();
+    expect([await check(LIVENESS), await check(READINESS)]).toEqual([Status.SERVING, Status.SERVING]);
+    const liveness = watch(LIVENESS);
+    const readiness = watch(READINESS);
+    await new Promise((r) => setTimeout(r, 100));
+    await server.shutdown();
+    expect((await liveness.ended).code).toBe(grpc.status.UNAVAILABLE);
+    expect((await readiness.ended).code).toBe(grpc.status.UNAVAILABLE);
+    expect(liveness.seen).toEqual([Status.SERVING]);
+    expect(readiness.seen).toEqual([Status.SERVING, Status.NOT_SERVING]);
+    client.close();
+  });
+
   it("says NOT_SERVING until marked serving, SERVING then, and NOT_SERVING once shutdown starts", async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));

@@ -2,7 +2,8 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import * as grpc from "@grpc/grpc-js";
 import { trustedCaller, type Caller, type CallSite, type Credentials } from "@meshstream/access";
 import { deserializer, serializer } from "./codec";
-import { callLogInterceptor, type CallLogEntry } from "./call-log";
+import { callInterceptor, type CallLogEntry } from "./call-log";
+import type { CallTracer } from "./call-scope";
 import { Health, HealthService, ServingStatus } from "./health";
 import { ActiveCalls, toGrpcHandler, type AnyImpl, type CallAuthenticator, type InternalErrorSink, type ServerCall } from "./handlers";
 import { noDelay } from "./no-delay";
@@ -32,9 +33,16 @@ export interface GrpcServerOptions {
    * verified client certificate (libs/access). Every caller is trusted when absent.
    */
   readonly authenticate?: (credentials: Credentials, site: CallSite) => Caller | Promise<Caller>;
+  /** A span per call, in which its handler runs (the application's OpenTelemetry adapter). */
+  readonly tracer?: CallTracer;
+  /** More grpc-js interceptors, after the one that opens each call's scope (metrics, say). */
+  readonly interceptors?: readonly grpc.ServerInterceptor[];
 }
 
-const overall = "";
+/** Readiness: SERVING only while the platform accepts calls (also per service, by its full name). */
+export const READINESS = "";
+/** Liveness: SERVING from listen until the process ends, drain included; an orchestrator restarts what stops answering it. */
+export const LIVENESS = "liveness";
 
 /**
  * A grpc-js server that speaks protobuf-es, with health and reflection always
@@ -73,9 +81,9 @@ export class GrpcServer {
     this.server = new grpc.Server({
       ...keepalive,
       "grpc.max_receive_message_length": options.maxMessageBytes,
-      interceptors: options.logCall ? [callLogInterceptor(options.logCall)] : [],
+      interceptors: [callInterceptor(options.tracer, options.logCall), ...(options.interceptors ?? [])],
     });
-    this.health.set(overall, ServingStatus.NOT_SERVING);
+    this.health.set(READINESS, ServingStatus.NOT_SERVING);
     // Open to anyone, as reflection is (it is not registered through here): probes carry no token.
     this.register(Health, this.health, { open: true });
     addReflection(this.server, options.descriptorSetPath);
@@ -128,6 +136,7 @@ export class GrpcServer {
       ),
     );
     noDelay(this.server);
+    this.health.set(LIVENESS, ServingStatus.SERVING);
     return this.port;
   }
 
@@ -158,7 +167,8 @@ export class GrpcServer {
     if (this.credentials instanceof ReloadingServerCredentials) this.credentials.close();
   }
 
+  /** Every readiness name: liveness stays SERVING through the drain. */
   private setAll(status: ServingStatus): void {
-    for (const name of this.health.services) this.health.set(name, status);
+    for (const name of this.health.services) if (name !== LIVENESS) this.health.set(name, status);
   }
 }

@@ -3,6 +3,7 @@ import { Metadata } from "@grpc/grpc-js";
 import type * as grpc from "@grpc/grpc-js";
 import { unauthenticatedCaller, type Caller } from "@meshstream/access";
 import { MalformedMessage } from "./codec";
+import { callOf, runInCall } from "./call-scope";
 import type { CallContext } from "./service-impl";
 import { CallError, isDomainError, toStatusObject } from "./status";
 
@@ -37,6 +38,13 @@ function malformed(m: MalformedMessage): CallError {
 /** Who is calling, checked once per call (a stream is one call) before the method runs; open methods skip it. */
 export type CallAuthenticator = (call: ServerCall, method: string) => Caller | Promise<Caller>;
 
+/** Runs a call's whole handling (authentication, handler, status) in the scope (request id, trace span) its interceptor opened. */
+function inScopeOf(call: ServerCall, method: string): <T>(body: () => T) => T {
+  const { scope, traced } = callOf(method, call.metadata);
+  return (body) => traced.run(() => runInCall(scope, body));
+}
+
+/** A call's context for its handler: who calls, cancellation, headers. */
 function openContext(call: ServerCall, method: string, caller: Caller, streams?: ActiveCalls) {
   const controller = new AbortController();
   const cancelled = () => controller.abort(new CallError("cancelled", "cancelled by the client"));
@@ -82,14 +90,36 @@ async function* checkedRequests(call: NodeJS.ReadableStream & { iterator(o: { de
   }
 }
 
+/**
+ * The requests of a bidi call until it is aborted: on shutdown nothing more
+ * is read, and what was read is still answered before the stream ends.
+ */
+async function* untilAborted(requests: AsyncIterable<unknown>, signal: AbortSignal): AsyncIterable<unknown> {
+  const iterator = requests[Symbol.asyncIterator]();
+  const aborted = new Promise<IteratorReturnResult<undefined>>((resolve) => {
+    if (signal.aborted) resolve({ done: true, value: undefined });
+    signal.addEventListener("abort", () => resolve({ done: true, value: undefined }), { once: true });
+  });
+  for (;;) {
+    const next = await Promise.race([iterator.next(), aborted]);
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+/**
+ * Writes what the implementation yields. An aborted call (shutdown) still gets
+ * what the implementation yields while it winds down (the answers to the
+ * requests it had read); a client that went away gets nothing more.
+ */
 async function writeAll(
   call: grpc.ServerWritableStream<unknown, unknown>,
   responses: AsyncIterable<unknown>,
   signal: AbortSignal,
 ): Promise<void> {
   for await (const response of responses) {
-    if (signal.aborted) break;
-    if (!call.write(response)) await drained(call, signal);
+    if (call.cancelled) break;
+    if (!call.write(response) && !signal.aborted) await drained(call, signal);
   }
 }
 
@@ -119,62 +149,68 @@ export function toGrpcHandler(
   switch (desc.methodKind) {
     case "unary":
       return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        Promise.resolve()
-          .then(() => callerOf(call))
-          .then((caller) => {
-            if (call.request instanceof MalformedMessage) throw malformed(call.request);
-            const { ctx, release } = openContext(call, method, caller);
-            return Promise.resolve()
-              .then(() => impl(call.request, ctx))
-              .finally(release);
-          })
-          .then(
-            (response) => callback(null, response),
-            (err: unknown) => callback(fail(err)),
-          );
+        inScopeOf(call, method)(() =>
+          Promise.resolve()
+            .then(() => callerOf(call))
+            .then((caller) => {
+              if (call.request instanceof MalformedMessage) throw malformed(call.request);
+              const { ctx, release } = openContext(call, method, caller);
+              return Promise.resolve()
+                .then(() => impl(call.request, ctx))
+                .finally(release);
+            })
+            .then(
+              (response) => callback(null, response),
+              (err: unknown) => callback(fail(err)),
+            ),
+        );
       };
     case "client_streaming":
       return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        Promise.resolve()
-          .then(() => callerOf(call))
-          .then((caller) => {
-            const { ctx, release } = openContext(call, method, caller);
-            return Promise.resolve()
-              .then(() => impl(checkedRequests(call as never), ctx))
-              .finally(release);
-          })
-          .then(
-            (response) => callback(null, response),
-            (err: unknown) => callback(fail(err)),
-          );
+        inScopeOf(call, method)(() =>
+          Promise.resolve()
+            .then(() => callerOf(call))
+            .then((caller) => {
+              const { ctx, release } = openContext(call, method, caller);
+              return Promise.resolve()
+                .then(() => impl(checkedRequests(call as never), ctx))
+                .finally(release);
+            })
+            .then(
+              (response) => callback(null, response),
+              (err: unknown) => callback(fail(err)),
+            ),
+        );
       };
     case "server_streaming":
     case "bidi_streaming":
       return (call: grpc.ServerWritableStream<unknown, unknown> & Partial<AsyncIterable<unknown>>) => {
-        const input = desc.methodKind === "bidi_streaming" ? checkedRequests(call as never) : call.request;
-        Promise.resolve()
-          .then(() => callerOf(call))
-          .then((caller) => {
-            if (input instanceof MalformedMessage) throw malformed(input);
-            const { ctx, release } = openContext(call, method, caller, streams);
-            return Promise.resolve()
-              .then(() => writeAll(call, impl(input, ctx) as AsyncIterable<unknown>, ctx.signal))
-              .then(
-                () => {
-                  const reason: unknown = ctx.signal.reason;
-                  // A server shutdown ends the stream with its reason; a client that went away hears nothing.
-                  if (ctx.signal.aborted && !call.cancelled) call.emit("error", fail(reason));
-                  else if (!call.cancelled) call.end();
-                },
-                (err: unknown) => {
-                  if (!call.cancelled) call.emit("error", fail(ctx.signal.aborted ? ctx.signal.reason : err));
-                },
-              )
-              .finally(release);
-          })
-          .catch((err: unknown) => {
-            if (!call.cancelled) call.emit("error", fail(err));
-          });
+        inScopeOf(call, method)(() =>
+          Promise.resolve()
+            .then(() => callerOf(call))
+            .then((caller) => {
+              if (call.request instanceof MalformedMessage) throw malformed(call.request);
+              const { ctx, release } = openContext(call, method, caller, streams);
+              const input = desc.methodKind === "bidi_streaming" ? untilAborted(checkedRequests(call as never), ctx.signal) : call.request;
+              return Promise.resolve()
+                .then(() => writeAll(call, impl(input, ctx) as AsyncIterable<unknown>, ctx.signal))
+                .then(
+                  () => {
+                    const reason: unknown = ctx.signal.reason;
+                    // A server shutdown ends the stream with its reason; a client that went away hears nothing.
+                    if (ctx.signal.aborted && !call.cancelled) call.emit("error", fail(reason));
+                    else if (!call.cancelled) call.end();
+                  },
+                  (err: unknown) => {
+                    if (!call.cancelled) call.emit("error", fail(ctx.signal.aborted ? ctx.signal.reason : err));
+                  },
+                )
+                .finally(release);
+            })
+            .catch((err: unknown) => {
+              if (!call.cancelled) call.emit("error", fail(err));
+            }),
+        );
       };
   }
 }

@@ -40,9 +40,19 @@ describe("loadConfig", () => {
     ["MESHSTREAM_LOG_LEVEL", "loud", /MESHSTREAM_LOG_LEVEL="loud"/],
     ["MESHSTREAM_HTTP_LISTEN", "on", /MESHSTREAM_HTTP_LISTEN="on"/],
     ["MESHSTREAM_HTTP_CORS_ORIGINS", "app.example.com/x", /MESHSTREAM_HTTP_CORS_ORIGINS=.*scheme:\/\/host/],
+    ["MESHSTREAM_METRICS_LISTEN", "9464", /MESHSTREAM_METRICS_LISTEN="9464"/],
   ])("rejects %s=%s naming the variable and what is allowed", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it("serves metrics on loopback by default, elsewhere only when told it is meant (no TLS, no auth), and not at all when off", () => {
+    expect(loadConfig({}).metricsListen).toEqual({ host: "127.0.0.1", port: 9464 });
+    expect(() => loadConfig({ MESHSTREAM_METRICS_LISTEN: "0.0.0.0:9100" })).toThrow(/MESHSTREAM_METRICS_LISTEN=0\.0\.0\.0:9100 serves metrics to the network without TLS or authentication/);
+    const insecure = loadConfig({ MESHSTREAM_METRICS_LISTEN: "0.0.0.0:9100", MESHSTREAM_INSECURE: "true" });
+    expect(insecure.metricsListen).toEqual({ host: "0.0.0.0", port: 9100 });
+    expect(insecure.warnings).toEqual([expect.stringMatching(/^MESHSTREAM_METRICS_LISTEN=0\.0\.0\.0:9100 serves metrics/)]);
+    expect(loadConfig({ MESHSTREAM_METRICS_LISTEN: "off" }).metricsListen).toBeUndefined();
   });
 
   it("requires brokers for the kafka channel", () => {

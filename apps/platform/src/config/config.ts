@@ -46,6 +46,7 @@ const schema = z.object({
   MESHSTREAM_HTTP_LISTEN: z.union([z.literal("off"), hostPort]).default("127.0.0.1:8080"),
   MESHSTREAM_HTTP_CORS_ORIGINS: commaList.pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, "origins such as https://app.example.com (scheme://host[:port]) or *"))),
   MESHSTREAM_HTTP_HEARTBEAT_MS: positiveInt(600_000).default(15_000),
+  MESHSTREAM_METRICS_LISTEN: z.union([z.literal("off"), hostPort]).default("127.0.0.1:9464"),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -76,6 +77,8 @@ export interface PlatformConfig {
     readonly corsOrigins: readonly string[];
     readonly heartbeatMs: number;
   };
+  /** Where Prometheus scrapes /metrics; undefined when MESHSTREAM_METRICS_LISTEN=off. */
+  readonly metricsListen?: { readonly host: string; readonly port: number };
 }
 
 export class ConfigError extends Error {
@@ -98,11 +101,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
     throw new ConfigError(["MESHSTREAM_KAFKA_BROKERS: required when MESHSTREAM_CHANNEL=kafka (e.g. 127.0.0.1:9092)"]);
   }
   const listen = splitHostPort(c.MESHSTREAM_LISTEN);
+  const metricsListen = c.MESHSTREAM_METRICS_LISTEN === "off" ? undefined : splitHostPort(c.MESHSTREAM_METRICS_LISTEN);
   const httpListen = c.MESHSTREAM_HTTP_LISTEN === "off" ? undefined : splitHostPort(c.MESHSTREAM_HTTP_LISTEN);
   const { tls, auth, warnings } = security(c, [
     ["MESHSTREAM_LISTEN", c.MESHSTREAM_LISTEN, listen.host],
     ...(httpListen ? [["MESHSTREAM_HTTP_LISTEN", c.MESHSTREAM_HTTP_LISTEN, httpListen.host] as const] : []),
-  ]);
+  ], metricsListen ? ["MESHSTREAM_METRICS_LISTEN", c.MESHSTREAM_METRICS_LISTEN, metricsListen.host] : undefined);
   return {
     listen,
     channel: c.MESHSTREAM_CHANNEL,
@@ -122,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
       corsOrigins: c.MESHSTREAM_HTTP_CORS_ORIGINS,
       heartbeatMs: c.MESHSTREAM_HTTP_HEARTBEAT_MS,
     },
+    ...(metricsListen ? { metricsListen } : {}),
   };
 }
 
@@ -137,7 +142,9 @@ const isLoopback = (host: string) => host === "localhost" || host === "::1" || /
  * plaintext and MESHSTREAM_AUTH=none only on a loopback listener, unless
  * MESHSTREAM_INSECURE=true says it is meant (and then every start warns).
  */
-function security(c: z.infer<typeof schema>, listeners: readonly (readonly [variable: string, value: string, host: string])[]): Pick<PlatformConfig, "tls" | "auth" | "warnings"> {
+type Listener = readonly [variable: string, value: string, host: string];
+
+function security(c: z.infer<typeof schema>, listeners: readonly Listener[], metrics: Listener | undefined): Pick<PlatformConfig, "tls" | "auth" | "warnings"> {
   const problems: string[] = [];
   if (!c.MESHSTREAM_TLS_CERT !== !c.MESHSTREAM_TLS_KEY) problems.push("MESHSTREAM_TLS_CERT and MESHSTREAM_TLS_KEY: set both (PEM files) or neither");
   if (c.MESHSTREAM_TLS_CLIENT_CA && !c.MESHSTREAM_TLS_CERT) problems.push("MESHSTREAM_TLS_CLIENT_CA: client certificates need TLS: set MESHSTREAM_TLS_CERT and MESHSTREAM_TLS_KEY too");
@@ -155,6 +162,12 @@ function security(c: z.infer<typeof schema>, listeners: readonly (readonly [vari
     const what = `${variable}=${value} is reachable from the network, ${gaps.join(" and ")}`;
     if (c.MESHSTREAM_INSECURE === "true") warnings.push(`${what}: MESHSTREAM_INSECURE=true, so anyone who reaches it is trusted and sees plaintext`);
     else problems.push(`${what}: set up TLS and MESHSTREAM_AUTH=jwt or mtls, listen on loopback, or set MESHSTREAM_INSECURE=true to accept this`);
+  }
+  // The metrics listener has neither TLS nor authentication: beyond loopback only when told so.
+  if (metrics && !isLoopback(metrics[2])) {
+    const what = `${metrics[0]}=${metrics[1]} serves metrics to the network without TLS or authentication`;
+    if (c.MESHSTREAM_INSECURE === "true") warnings.push(`${what}: MESHSTREAM_INSECURE=true`);
+    else problems.push(`${what}: listen on loopback (a scraper beside the platform), or set MESHSTREAM_INSECURE=true to accept this`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const jwt =

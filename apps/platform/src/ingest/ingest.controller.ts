@@ -11,6 +11,8 @@ import { EVENT_CHANNEL } from "../channel/channel.module";
 import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
 import { dataOf } from "../event-input";
+import { IngestInstruments } from "../observability/ingest-instruments";
+import { withTraceContext } from "../observability/trace-context";
 
 const encoder = new TextEncoder();
 type Result = { result: { case: "receipt"; value: { id: string; position: string; dataschema: string } } | { case: "error"; value: ReturnType<typeof toRpcStatus> } };
@@ -27,20 +29,21 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     private readonly access: AccessControl,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly instruments: IngestInstruments,
   ) {}
 
   async publish(req: { event?: EventInput }, ctx: CallContext) {
-    const outgoing = await this.prepare(req.event, ctx);
-    const [position] = await this.channel.publish([outgoing]);
+    const outgoing = await this.checked(req.event, ctx);
+    const [position] = await this.store([outgoing]);
     return { receipt: receipt(outgoing, position!) };
   }
 
   async publishBatch(req: { events: EventInput[] }, ctx: CallContext) {
-    const prepared = await Promise.allSettled(req.events.map((e) => this.prepare(e, ctx)));
+    const prepared = await Promise.allSettled(req.events.map((e) => this.checked(e, ctx)));
     const valid = prepared.flatMap((p) => (p.status === "fulfilled" ? [p.value] : []));
     let stored: string[] | { failed: unknown };
     try {
-      stored = valid.length ? await this.channel.publish(valid) : [];
+      stored = valid.length ? await this.store(valid) : [];
     } catch (err) {
       stored = { failed: err };
     }
@@ -66,8 +69,8 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
 
   private async one(event: EventInput | undefined, ctx: CallContext): Promise<Result> {
     try {
-      const outgoing = await this.prepare(event, ctx);
-      const [position] = await this.channel.publish([outgoing]);
+      const outgoing = await this.checked(event, ctx);
+      const [position] = await this.store([outgoing]);
       return receiptResult(outgoing, position!);
     } catch (err) {
       return this.failure(err);
@@ -84,7 +87,22 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     return { result: { case: "error", value: toRpcStatus(new CallError("internal", "internal error")) } };
   }
 
-  /** Input → validated CloudEvent for its product's log, if the caller may publish to that product. */
+  /** prepare(), with a refusal counted (by type and reason). */
+  private async checked(input: EventInput | undefined, ctx: CallContext): Promise<OutgoingEvent> {
+    try {
+      return await this.prepare(input, ctx);
+    } catch (err) {
+      this.instruments.refused(input?.type || input?.cloudEvent?.type, err);
+      throw err;
+    }
+  }
+
+  /** The channel write, timed and traced; its events counted accepted once durable. */
+  private store(events: OutgoingEvent[]): Promise<string[]> {
+    return this.instruments.store(events, () => this.channel.publish(events));
+  }
+
+  /** Input → validated CloudEvent for its product's log, if the caller may publish to that product, carrying the trace context it came with. */
   private async prepare(input: EventInput | undefined, ctx: CallContext): Promise<OutgoingEvent> {
     if (!input) throw new CallError("invalid_argument", "event is required", [{ field: "event", description: "required" }]);
     let draft: EventDraft;
@@ -107,7 +125,8 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
         { field: "event.data", description: `at most ${this.config.maxEventBytes} bytes` },
       ]);
     }
-    const { version, product } = await this.validator.validate(draft.type, input.schemaVersion, data);
+    const { version, product } = await this.instruments.validate(() => this.validator.validate(draft.type, input.schemaVersion, data));
+    draft = { ...draft, extensions: withTraceContext(draft.extensions, ctx.headers) };
     const event = completeEvent(draft, { source: this.catalog.getDataProduct(product).source, dataschema: version.uri }, data);
     return { product, event };
   }

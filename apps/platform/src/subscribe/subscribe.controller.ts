@@ -7,6 +7,8 @@ import { CallError, GrpcService, type CallContext, type ServiceImpl } from "@mes
 import { SubscribeService, type EventFilter, type StartPosition as StartProto, type SubscriptionFilter } from "@meshstream/proto";
 import { Inject, Injectable, Logger } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
+import type { PlatformMetrics } from "../observability/metrics";
+import { PLATFORM_METRICS } from "../observability/tokens";
 
 /** Fetch pages and long polls are capped so that one call cannot hold a reader or a buffer for long. */
 const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } as const;
@@ -21,6 +23,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
     private readonly filters: FilterCompiler,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
     private readonly access: AccessControl,
+    @Inject(PLATFORM_METRICS) private readonly metrics: PlatformMetrics | null,
   ) {}
 
   /**
@@ -35,6 +38,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
       for await (const delivery of subscription) {
         // A role revoked while the stream runs ends it at the next event (decisions are cached, so this costs a lookup).
         this.access.requireForType(ctx, "consumer", delivery.event.type);
+        this.metrics?.delivered(delivery.event.type, delivery.event.time, "stream");
         yield { delivery: deliveryOf(delivery) };
       }
     } finally {
@@ -48,6 +52,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
     const { filter, matcher } = await this.filterOf(req.filter, ctx);
     const page = await this.channel.fetch(filter, req.cursor || undefined, max, waitMs, ctx.signal);
     this.reportErrors("Fetch", matcher);
+    for (const d of page.deliveries) this.metrics?.delivered(d.event.type, d.event.time, "fetch");
     return { deliveries: page.deliveries.map(deliveryOf), nextCursor: page.cursor };
   }
 

@@ -1,0 +1,55 @@
+import type { OutgoingEvent } from "@meshstream/channel";
+import { InvalidEventError } from "@meshstream/validation";
+import { Inject, Injectable } from "@nestjs/common";
+import type { PlatformMetrics } from "./metrics";
+import { PLATFORM_METRICS } from "./tokens";
+import { inSpan } from "./tracing";
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+/**
+ * What ingest reports, in as few calls as the controller can make: a span and
+ * a latency for validation and for the channel write, and each event's
+ * outcome. Metrics are skipped entirely when they are off.
+ */
+@Injectable()
+export class IngestInstruments {
+  constructor(@Inject(PLATFORM_METRICS) private readonly metrics: PlatformMetrics | null) {}
+
+  /** A validation performed (valid or not; a type that does not exist is no validation). */
+  validate<T>(fn: () => Promise<T>): Promise<T> {
+    const metrics = this.metrics;
+    if (!metrics) return inSpan("validate", fn);
+    const started = performance.now();
+    // The engine for now; the fast path, when it lands, reports "fast" for what it decides alone.
+    const done = () => metrics.validated("engine", seconds(started));
+    return inSpan("validate", fn).then(
+      (validated) => {
+        done();
+        return validated;
+      },
+      (err: unknown) => {
+        if (err instanceof InvalidEventError) done();
+        throw err;
+      },
+    );
+  }
+
+  /** The channel write of valid events: accepted once durable, refused (unavailable) otherwise. */
+  async store(events: readonly OutgoingEvent[], write: () => Promise<string[]>): Promise<string[]> {
+    const started = performance.now();
+    try {
+      const positions = await inSpan("store", write);
+      this.metrics?.written(seconds(started));
+      this.metrics?.accepted(events);
+      return positions;
+    } catch (err) {
+      for (const { event } of events) this.metrics?.refused(event.type, err);
+      throw err;
+    }
+  }
+
+  refused(type: string | undefined, err: unknown): void {
+    this.metrics?.refused(type, err);
+  }
+}

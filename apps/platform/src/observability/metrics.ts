@@ -1,0 +1,180 @@
+import type { Catalog } from "@meshstream/catalog";
+import type { EventChannel, OutgoingEvent } from "@meshstream/channel";
+import { isDomainError } from "@meshstream/grpc";
+import { InvalidEventError } from "@meshstream/validation";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Label value for a type (and its product) the catalog does not know: one value, however many names clients send. */
+export const UNKNOWN = "unknown";
+
+/**
+ * Why an event was refused, as the `outcome` label says it: a closed set, so
+ * that the counter's cardinality is bounded by the catalog's types times these.
+ */
+export function refusalOf(err: unknown): string {
+  if (err instanceof InvalidEventError) return "invalid_data";
+  if (!isDomainError(err)) return "internal";
+  switch (err.code) {
+    case "not_found":
+      return "unknown_type";
+    case "invalid_argument":
+      return "invalid_request";
+    default:
+      return err.code;
+  }
+}
+
+const latencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const lagBuckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300, 3600];
+
+/** What the gauges read when Prometheus scrapes: nothing is counted twice, nothing is kept in step by hand. */
+export interface MetricSources {
+  readonly catalog: Catalog;
+  readonly channel: EventChannel;
+}
+
+/**
+ * The platform's Prometheus registry and instruments. A registry of its own
+ * (not prom-client's global one) so that the HTTP listener's `/metrics` can
+ * serve the same one, and tests can start several platforms in one process.
+ */
+export class PlatformMetrics {
+  readonly registry = new Registry();
+
+  private readonly ingestEvents = new Counter({
+    name: "meshstream_ingest_events_total",
+    help: "Events offered to ingest, by data product, type and outcome (accepted, or the reason of the refusal)",
+    labelNames: ["product", "type", "outcome"] as const,
+    registers: [this.registry],
+  });
+  private readonly validationSeconds = new Histogram({
+    name: "meshstream_validation_duration_seconds",
+    help: "Time to validate one event's data against its schema, by path (fast: compiled validator, engine: the CUE engine)",
+    labelNames: ["path"] as const,
+    buckets: latencyBuckets,
+    registers: [this.registry],
+  });
+  private readonly channelWriteSeconds = new Histogram({
+    name: "meshstream_channel_write_duration_seconds",
+    help: "Time until a publish to the channel is durable (one batch), by channel kind",
+    labelNames: ["channel"] as const,
+    buckets: latencyBuckets,
+    registers: [this.registry],
+  });
+  private readonly deliveryLagSeconds = new Histogram({
+    name: "meshstream_delivery_lag_seconds",
+    help: "From an event's time to its delivery to a subscriber, by data product and mode (stream: Subscribe, fetch: Fetch)",
+    labelNames: ["product", "mode"] as const,
+    buckets: lagBuckets,
+    registers: [this.registry],
+  });
+  readonly grpcHandled = new Counter({
+    name: "meshstream_grpc_server_handled_total",
+    help: "gRPC calls completed, by method and status code",
+    labelNames: ["method", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly grpcHandlingSeconds = new Histogram({
+    name: "meshstream_grpc_server_handling_seconds",
+    help: "gRPC call duration, from its metadata to its status, by method",
+    labelNames: ["method"] as const,
+    buckets: [...latencyBuckets, 10, 60, 600],
+    registers: [this.registry],
+  });
+
+  // Children with their labels bound, for the per-event calls: no label hashing on the hot path.
+  private readonly validationByPath = { fast: this.validationSeconds.labels({ path: "fast" }), engine: this.validationSeconds.labels({ path: "engine" }) };
+  private readonly channelWrite;
+  private readonly acceptedByType = new Map<string, ReturnType<Counter<"product" | "type" | "outcome">["labels"]>>();
+
+  constructor(
+    private readonly sources: MetricSources,
+    channelKind: string,
+  ) {
+    this.channelWrite = this.channelWriteSeconds.labels({ channel: channelKind });
+    collectDefaultMetrics({ register: this.registry });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge("meshstream_open_subscriptions", "Subscriptions and long polls reading the channel now", () => sources.channel.stats().subscriptions);
+    gauge("meshstream_channel_buffered_records", "Records the channel holds in memory for its readers", () => sources.channel.stats().bufferedRecords);
+    new Gauge({
+      name: "meshstream_catalog_entries",
+      help: "Entries in the catalog, by kind (data_product, event_type, schema_version)",
+      labelNames: ["kind"] as const,
+      registers: [this.registry],
+      collect() {
+        const types = allPages((token) => sources.catalog.listEventTypes("", 1000, token));
+        this.set({ kind: "data_product" }, allPages((token) => sources.catalog.listDataProducts(1000, token)).length);
+        this.set({ kind: "event_type" }, types.length);
+        this.set({ kind: "schema_version" }, types.reduce((n, t) => n + t.latestVersion, 0));
+      },
+    });
+  }
+
+  /** The gRPC server exists after the metrics (its interceptors need them): it is read from then on. */
+  watchStreams(openStreams: () => number): void {
+    new Gauge({
+      name: "meshstream_grpc_open_streams",
+      help: "Streaming gRPC calls open now (Subscribe, PublishStream, health Watch, …)",
+      registers: [this.registry],
+      collect() {
+        this.set(openStreams());
+      },
+    });
+  }
+
+  /** The product of a type the catalog knows; UNKNOWN for both otherwise. */
+  private labelsOf(type: string | undefined): { product: string; type: string } {
+    if (!type) return { product: UNKNOWN, type: UNKNOWN };
+    try {
+      return { product: this.sources.catalog.getEventType(type).dataProduct, type };
+    } catch {
+      return { product: UNKNOWN, type: UNKNOWN };
+    }
+  }
+
+  accepted(events: readonly OutgoingEvent[]): void {
+    for (const { product, event } of events) {
+      // Bounded: accepted events are of the catalog's types.
+      const key = `${product}\0${event.type}`;
+      let counter = this.acceptedByType.get(key);
+      if (!counter) this.acceptedByType.set(key, (counter = this.ingestEvents.labels({ product, type: event.type, outcome: "accepted" })));
+      counter.inc();
+    }
+  }
+
+  refused(type: string | undefined, err: unknown): void {
+    this.ingestEvents.inc({ ...this.labelsOf(type), outcome: refusalOf(err) });
+  }
+
+  validated(path: "fast" | "engine", seconds: number): void {
+    this.validationByPath[path].observe(seconds);
+  }
+
+  written(seconds: number): void {
+    this.channelWrite.observe(seconds);
+  }
+
+  delivered(type: string, time: string | undefined, mode: "stream" | "fetch"): void {
+    if (!time) return;
+    this.deliveryLagSeconds.observe({ product: this.labelsOf(type).product, mode }, Math.max(0, (Date.now() - Date.parse(time)) / 1000));
+  }
+}
+
+function allPages<T>(page: (token: string) => { items: T[]; nextPageToken: string }): T[] {
+  const all: T[] = [];
+  let token = "";
+  do {
+    const p = page(token);
+    all.push(...p.items);
+    token = p.nextPageToken;
+  } while (token);
+  return all;
+}

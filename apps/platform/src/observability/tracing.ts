@@ -1,0 +1,52 @@
+import type { Metadata } from "@grpc/grpc-js";
+import type { CallTracer, TracedCall } from "@meshstream/grpc";
+import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+import { metadataGetter, w3c } from "./trace-context";
+
+/** Every span of the platform comes from this tracer: a no-op until an SDK is registered (see tracing-sdk.ts). */
+export const platformTracer = (): Tracer => trace.getTracer("meshstream");
+
+// OpenTelemetry's gRPC conventions: on the server, only these codes make a span an error; the rest are the client's.
+const serverErrors = new Set([2, 4, 12, 13, 14, 15]);
+
+/** A SERVER span per gRPC call, a child of the caller's W3C trace context, named after the method. */
+export class GrpcCallTracer implements CallTracer {
+  constructor(private readonly tracer: Tracer = platformTracer()) {}
+
+  start(method: string, metadata: Metadata): TracedCall {
+    const parent = metadata.get("traceparent").length ? w3c.extract(ROOT_CONTEXT, metadata, metadataGetter) : ROOT_CONTEXT;
+    const [service, name] = method.split("/");
+    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.service": service, "rpc.method": name } }, parent);
+    const active = trace.setSpan(parent, span);
+    const spanContext = span.spanContext();
+    return {
+      traceId: isSpanContextValid(spanContext) ? spanContext.traceId : undefined,
+      run: (fn) => context.with(active, fn),
+      end: (code, message) => {
+        span.setAttribute("rpc.grpc.status_code", code);
+        if (serverErrors.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message });
+        span.end();
+      },
+    };
+  }
+}
+
+/**
+ * A child span of the current one around `fn` (validate, store), recording a
+ * failure on it. Not made the active span: nothing inside makes spans, and
+ * entering a context costs more than the span itself.
+ */
+export function inSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const span = platformTracer().startSpan(name);
+  return fn().then(
+    (value) => {
+      span.end();
+      return value;
+    },
+    (err: unknown) => {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      span.end();
+      throw err;
+    },
+  );
+}

@@ -1,0 +1,70 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot, startPlatform, type RunningPlatform } from "../harness/platform";
+import { run } from "../harness/run";
+import { toolPath } from "../harness/tool-paths";
+
+interface Line {
+  level: string;
+  message: Record<string, unknown>;
+  requestId?: string;
+  traceId?: string;
+}
+
+describe("what the platform logs", () => {
+  let platform: RunningPlatform;
+  const lines = () => platform.logs.flatMap((l) => (l.startsWith("{") ? [JSON.parse(l) as Line] : []));
+  const grpcurl = (...args: string[]) => run(toolPath("GRPCURL"), ["-plaintext", ...args], { timeoutMs: 20_000 });
+  const waitFor = async (test: () => boolean, what: string) => {
+    for (const deadline = Date.now() + 10_000; !test(); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > deadline) throw new Error(`no ${what} in:\n${platform.logs.join("\n")}`);
+    }
+  };
+
+  beforeAll(async () => {
+    platform = await startPlatform({ MESHSTREAM_LOG_LEVEL: "log" });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it("starts with a banner: version, configuration and listeners", async () => {
+    await waitFor(() => lines().some((l) => l.message.msg === "started"), "banner");
+    const banner = lines().find((l) => l.message.msg === "started")!.message;
+    const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
+    expect(banner).toMatchObject({ version, node: process.version, listeners: { grpc: platform.address }, config: { channel: "embedded", logLevel: "log" } });
+  });
+
+  it("tags a call's lines with its request id (the client's x-request-id), and answers with it as a header", async () => {
+    const r = await grpcurl("-v", "-H", "x-request-id: req-logs-1", "-d", '{"type":"Nope"}', platform.address, "meshstream.v1.CatalogService/GetEventType");
+    expect(r.stdout).toMatch(/^x-request-id: req-logs-1$/m);
+    await waitFor(() => lines().some((l) => l.requestId === "req-logs-1"), "line with the request id");
+    expect(lines().find((l) => l.requestId === "req-logs-1")!.message).toMatchObject({ msg: "call", code: "NOT_FOUND" });
+  });
+
+  it("gives a call without x-request-id (or with one unfit for a log line) an id of its own", async () => {
+    await grpcurl("-H", "x-request-id: not a {token}", "-d", '{"type":"Nope2"}', platform.address, "meshstream.v1.CatalogService/GetEventType");
+    await waitFor(() => lines().some((l) => l.message.msg === "call" && l.message.code === "NOT_FOUND" && l.requestId !== "req-logs-1"), "second call");
+    const line = lines().filter((l) => l.message.msg === "call").at(-1)!;
+    expect(line.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("switches to debug on SIGHUP, and back on the next one", async () => {
+    const okCalls = () => lines().filter((l) => l.message.method === "/grpc.health.v1.Health/Check" && l.message.code === "OK").length;
+    const check = () => grpcurl(platform.address, "grpc.health.v1.Health/Check");
+    await check();
+    expect(okCalls()).toBe(0);
+
+    platform.process.kill("SIGHUP");
+    await waitFor(() => lines().some((l) => l.message.msg === "log level changed" && l.message.level === "debug"), "level change to debug");
+    await check();
+    await waitFor(() => okCalls() === 1, "a successful call logged at debug");
+    expect(lines().filter((l) => l.message.method === "/grpc.health.v1.Health/Check").at(-1)).toMatchObject({ level: "debug", requestId: expect.any(String) });
+
+    platform.process.kill("SIGHUP");
+    await waitFor(() => lines().some((l) => l.message.msg === "log level changed" && l.message.level === "log"), "level change back to log");
+    await check();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(okCalls()).toBe(1);
+  });
+});
