@@ -8,6 +8,7 @@ import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from "@
 import { TestClient } from "../harness/grpc-client";
 import { startInProcessPlatform, type InProcessPlatform } from "../harness/in-process-platform";
 import { startPlatform, type RunningPlatform } from "../harness/platform";
+import { openEventStream } from "../harness/sse-client";
 import { readStream } from "../harness/stream-reader";
 import { toolPath } from "../harness/tool-paths";
 
@@ -115,6 +116,23 @@ describe("the trace context from producer to subscriber (CloudEvents distributed
     // The call's log line carries the producer's trace id.
     const lines = platform.logs.filter((l) => l.includes('"method":"/meshstream.v1.IngestService/Publish"')).map((l) => JSON.parse(l) as { traceId?: string; requestId?: string });
     expect(lines.some((l) => l.traceId === viaMetadata.traceId && l.requestId)).toBe(true);
+  });
+
+  it("carries it over HTTP too: a traceparent header on a POST reaches an SSE subscriber, as a gRPC producer's does", async () => {
+    const sse = openEventStream(`${platform.httpUrl}/events?type=${encodeURIComponent(type)}`);
+    expect((await sse.response).statusCode).toBe(200);
+    const overHttp = producerContext();
+    const overGrpc = producerContext();
+    const posted = await fetch(`${platform.httpUrl}/events/${encodeURIComponent(type)}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: overHttp.traceparent },
+      body: '{"first":"Bo","Last":"Lee"}',
+    });
+    expect(posted.status).toBe(202);
+    expect(await publish(event(), withTrace(overGrpc.traceparent))).toBeNull();
+    const delivered = (await sse.first(2, 30_000)).map((m) => JSON.parse(m.data) as { traceparent?: string });
+    sse.close();
+    expect(delivered.map((e) => e.traceparent)).toEqual([overHttp.traceparent, overGrpc.traceparent]);
   });
 
   it("refuses an event whose own traceparent is malformed, and ignores malformed metadata", async () => {
