@@ -21,6 +21,20 @@ export interface CatalogOptions {
 const typeName = /^[A-Za-z0-9][A-Za-z0-9._:\-/]{0,254}$/;
 const productName = /^[a-z][a-z0-9-]{0,62}$/;
 const definitionName = /^#[A-Za-z_][A-Za-z0-9_]*$/;
+const maxTypeName = 255;
+const maxProductName = 63;
+/** Tries of one registration that keeps losing races before it answers ABORTED. */
+const maxRegisterAttempts = 5;
+
+/** A name too long to be one the catalog could hold: INVALID_ARGUMENT naming the limit (and no store lookup with it). */
+function checkLength(what: string, name: string, limit: number): void {
+  if (name.length > limit) throw new CatalogError("invalid_argument", `${what} of ${name.length} characters is longer than the limit of ${limit} characters`);
+}
+
+/** A name quoted in a message, cut so that the message stays short. */
+function quoted(name: string): string {
+  return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
+}
 
 /**
  * Data products, their event types and the versioned CUE schemas of those
@@ -50,18 +64,21 @@ export class Catalog {
 
   async createDataProduct(input: { name: string; owner: string; description: string; source: string }): Promise<DataProduct> {
     if (!productName.test(input.name)) {
-      throw new CatalogError("invalid_argument", `data product name ${JSON.stringify(input.name)} must match ${productName.source}`, [
+      throw new CatalogError("invalid_argument", `data product name ${quoted(input.name)} must match ${productName.source}`, [
         { field: "data_product.name", description: `must match ${productName.source}` },
       ]);
     }
-    if (this.store.getProduct(input.name)) throw new CatalogError("already_exists", `data product ${input.name} already exists`);
     const product: DataProduct = { ...input, source: input.source || `/${input.name}`, createTime: new Date().toISOString() };
-    await this.store.putProduct(product);
+    // The write decides: of several callers creating one name, exactly one stores it.
+    if (this.store.getProduct(input.name) || !(await this.store.createProduct(product))) {
+      throw new CatalogError("already_exists", `data product ${input.name} already exists`);
+    }
     this.changed({ kind: "dataProduct", value: product });
     return product;
   }
 
   getDataProduct(name: string): DataProduct {
+    checkLength("data product name", name, maxProductName);
     const product = this.store.getProduct(name);
     if (!product) throw new CatalogError("not_found", `data product ${name} not found`);
     return product;
@@ -75,33 +92,42 @@ export class Catalog {
 
   async registerEventType(input: { type: string; dataProduct: string; description: string; compatibility: CompatibilityPolicy; definition: string }): Promise<EventType> {
     if (!typeName.test(input.type)) {
-      throw new CatalogError("invalid_argument", `event type ${JSON.stringify(input.type)} breaks the naming rules: ${typeName.source}`, [
+      throw new CatalogError("invalid_argument", `event type ${quoted(input.type)} breaks the naming rules: ${typeName.source}`, [
         { field: "event_type.type", description: `must match ${typeName.source}` },
       ]);
     }
     if (!definitionName.test(input.definition)) {
-      throw new CatalogError("invalid_argument", `definition ${JSON.stringify(input.definition)} is not a CUE definition name such as #Identity`, [
+      throw new CatalogError("invalid_argument", `definition ${quoted(input.definition)} is not a CUE definition name such as #Identity`, [
         { field: "event_type.definition", description: "must be a CUE definition name such as #Identity" },
       ]);
     }
     this.getDataProduct(input.dataProduct);
-    if (this.store.getEventType(input.type)) throw new CatalogError("already_exists", `event type ${input.type} already exists`);
+    // latestVersion is derived from the versions (see withLatest): the type entry is written once.
     const eventType: EventType = { ...input, latestVersion: 0, createTime: new Date().toISOString() };
-    await this.store.putEventType(eventType);
+    if (this.store.getEventType(input.type) || !(await this.store.createEventType(eventType))) {
+      throw new CatalogError("already_exists", `event type ${input.type} already exists`);
+    }
     this.changed({ kind: "eventType", value: eventType });
     return eventType;
   }
 
   getEventType(type: string): EventType {
+    checkLength("event type", type, maxTypeName);
     const eventType = this.store.getEventType(type);
     if (!eventType) throw new CatalogError("not_found", `event type ${type} not found`);
-    return eventType;
+    return this.withLatest(eventType);
+  }
+
+  /** The type with the number of its latest version, which the versions themselves decide. */
+  private withLatest(eventType: EventType): EventType {
+    return { ...eventType, latestVersion: this.store.listSchemaVersions(eventType.type).at(-1)?.version ?? 0 };
   }
 
   listEventTypes(dataProduct: string, pageSize: number, pageToken: string): Page<EventType> {
     if (dataProduct) this.getDataProduct(dataProduct);
     const types = this.store.listEventTypes().filter((t) => !dataProduct || t.dataProduct === dataProduct);
-    return paginate(types, (t) => t.type, pageSize, pageToken);
+    const page = paginate(types, (t) => t.type, pageSize, pageToken);
+    return { ...page, items: page.items.map((t) => this.withLatest(t)) };
   }
 
   /** Every word must appear in the type name or its description, case-insensitively. */
@@ -111,7 +137,8 @@ export class Catalog {
       const text = `${t.type} ${t.description}`.toLowerCase();
       return words.every((w) => text.includes(w));
     });
-    return paginate(found, (t) => t.type, pageSize, pageToken);
+    const page = paginate(found, (t) => t.type, pageSize, pageToken);
+    return { ...page, items: page.items.map((t) => this.withLatest(t)) };
   }
 
   /**
@@ -125,7 +152,7 @@ export class Catalog {
     const products = new Set(filter.types.map((t) => this.getEventType(t).dataProduct));
     for (const prefix of filter.typePrefixes) {
       const matching = all.filter((t) => t.type.startsWith(prefix));
-      if (matching.length === 0) throw new CatalogError("not_found", `no event type starts with ${JSON.stringify(prefix)}`);
+      if (matching.length === 0) throw new CatalogError("not_found", `no event type starts with ${quoted(prefix)}`);
       for (const t of matching) products.add(t.dataProduct);
     }
     if (filter.types.length === 0 && filter.typePrefixes.length === 0) return this.store.listProducts().map((p) => p.name);
@@ -137,44 +164,56 @@ export class Catalog {
   /**
    * Registers a new version when the type's policy accepts it; the same
    * source and definition again return the existing version.
+   *
+   * The new version's number is the latest one's plus one, and the store
+   * takes it only while that is still so: a caller that loses a race reads
+   * the winner, answers it if it is the same schema, and otherwise checks
+   * compatibility again against the version it now follows (a few times,
+   * then ABORTED, which is worth retrying).
    */
   async registerSchemaVersion(input: { type: string; cueSource: string; definition?: string }, dryRun = false): Promise<{ version: SchemaVersion; created: boolean }> {
     const eventType = this.getEventType(input.type);
     const definition = input.definition || eventType.definition;
     const fingerprint = createHash("sha256").update(`${definition}\n${input.cueSource}`).digest("hex");
-    const earlier = this.store.listSchemaVersions(input.type);
+    let earlier = this.store.listSchemaVersions(input.type);
     const same = earlier.find((v) => v.fingerprint === fingerprint);
     if (same) return { version: same, created: false };
 
     const schema = await this.compile(input.type, input.cueSource, definition);
-    const candidate = { schema, definition };
-    const previous = await Promise.all(earlier.map(async (v) => ({ schema: await this.schemaOf(v), definition: v.definition, version: v.version })));
-    const broken = await incompatibilities(this.engine, eventType.compatibility, candidate, previous);
-    if (broken.length > 0) {
-      // A refused candidate is never used again: free it in the engine.
-      this.engine.release(schema);
-      throw new IncompatibleSchemaError(eventType.compatibility, broken);
-    }
+    let kept = false;
+    try {
+      for (let attempt = 0; attempt < maxRegisterAttempts; attempt++) {
+        const candidate = { schema, definition };
+        const previous = await Promise.all(earlier.map(async (v) => ({ schema: await this.schemaOf(v), definition: v.definition, version: v.version })));
+        const broken = await incompatibilities(this.engine, eventType.compatibility, candidate, previous);
+        if (broken.length > 0) throw new IncompatibleSchemaError(eventType.compatibility, broken);
 
-    const number = (earlier.at(-1)?.version ?? 0) + 1;
-    const version: SchemaVersion = {
-      type: input.type,
-      version: number,
-      cueSource: input.cueSource,
-      definition,
-      fingerprint,
-      uri: `meshstream:schema/${encodeURIComponent(input.type)}/${number}`,
-      createTime: new Date().toISOString(),
-    };
-    if (dryRun) {
-      this.engine.release(schema);
-      return { version, created: false };
+        const number = (earlier.at(-1)?.version ?? 0) + 1;
+        const version: SchemaVersion = {
+          type: input.type,
+          version: number,
+          cueSource: input.cueSource,
+          definition,
+          fingerprint,
+          uri: `meshstream:schema/${encodeURIComponent(input.type)}/${number}`,
+          createTime: new Date().toISOString(),
+        };
+        if (dryRun) return { version, created: false };
+        if (await this.store.createSchemaVersion(version)) {
+          kept = true;
+          this.compiled.set(`${version.type}@${version.version}`, Promise.resolve(schema));
+          this.changed({ kind: "schemaVersion", value: version });
+          return { version, created: true };
+        }
+        earlier = this.store.listSchemaVersions(input.type);
+        const winner = earlier.find((v) => v.fingerprint === fingerprint);
+        if (winner) return { version: winner, created: false };
+      }
+      throw new CatalogError("aborted", `other schema versions of ${input.type} were registered while this one was checked (${maxRegisterAttempts} times); try again`);
+    } finally {
+      // A candidate that did not become a version is never used again: free it in the engine.
+      if (!kept) this.engine.release(schema);
     }
-    await this.store.putSchemaVersion(version);
-    await this.store.putEventType({ ...eventType, latestVersion: number });
-    this.compiled.set(`${version.type}@${version.version}`, Promise.resolve(schema));
-    this.changed({ kind: "schemaVersion", value: version });
-    return { version, created: true };
   }
 
   /** Version 0 means the latest. */

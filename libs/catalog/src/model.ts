@@ -36,7 +36,7 @@ export interface SchemaVersion {
 /** Errors in the platform's shared vocabulary (see libs/grpc status mapping). */
 export class CatalogError extends Error {
   constructor(
-    readonly code: "invalid_argument" | "not_found" | "already_exists" | "failed_precondition",
+    readonly code: "invalid_argument" | "not_found" | "already_exists" | "failed_precondition" | "aborted" | "unavailable",
     message: string,
     readonly violations?: readonly { field: string; description: string }[],
   ) {

@@ -12,6 +12,7 @@ export const domainCodes = {
   not_found: Code.NOT_FOUND,
   already_exists: Code.ALREADY_EXISTS,
   failed_precondition: Code.FAILED_PRECONDITION,
+  aborted: Code.ABORTED,
   out_of_range: Code.OUT_OF_RANGE,
   resource_exhausted: Code.RESOURCE_EXHAUSTED,
   unavailable: Code.UNAVAILABLE,
