@@ -43,6 +43,8 @@ export class KafkaCatalogStore implements CatalogStore {
   private readonly entries = new Map<string, Accepted>();
   private applied = -1n;
   private waiters: Waiter[] = [];
+  /** Tombstones of lost proposals still being sent: close() lets them finish. */
+  private readonly cleanups = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly admin: Admin,
@@ -113,6 +115,7 @@ export class KafkaCatalogStore implements CatalogStore {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled(this.cleanups);
     await Promise.allSettled([this.consumer.disconnect(), this.producer.disconnect(), this.admin.disconnect()]);
   }
 
@@ -153,7 +156,11 @@ export class KafkaCatalogStore implements CatalogStore {
     await this.readBack(offset);
     const won = this.entries.get(key)?.proposal === proposal;
     // A losing proposal has no use: let compaction remove it.
-    if (!won) void this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: recordKey, value: null }] }).catch(() => undefined);
+    if (!won) {
+      const cleanup = this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: recordKey, value: null }] }).catch(() => undefined);
+      this.cleanups.add(cleanup);
+      void cleanup.finally(() => this.cleanups.delete(cleanup));
+    }
     return won;
   }
 
