@@ -3,4 +3,5 @@ export { GrpcModule, GrpcServerHost, GRPC_SERVER_OPTIONS } from "./grpc.module";
 export { GrpcService } from "./grpc-service.decorator";
 export type { CallContext, MethodImpl, ServiceImpl } from "./service-impl";
 export type { CallLogEntry } from "./call-log";
-export { CallError, isDomainError, toRpcStatus, toStatusObject, type DomainCode, type DomainError, type FieldViolation } from "./status";
+export { boundedText } from "./bounded-text";
+export { CallError, isDomainError, maxStatusBytes, toRpcStatus, toStatusObject, type DomainCode, type DomainError, type FieldViolation } from "./status";

@@ -2,7 +2,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Catalog, type CatalogChange, type CompatibilityPolicy, type DataProduct, type EventType, type SchemaVersion } from "@meshstream/catalog";
 import type { CueEngine } from "@meshstream/cuelang-wasm";
-import { CallError, GrpcService, type ServiceImpl } from "@meshstream/grpc";
+import { boundedText, CallError, GrpcService, type ServiceImpl } from "@meshstream/grpc";
 import { CatalogService, CompatibilityPolicy as PolicyProto, type EventInput } from "@meshstream/proto";
 import { Inject, Injectable } from "@nestjs/common";
 import { dataOf } from "../event-input";
@@ -93,7 +93,8 @@ export class CatalogController implements ServiceImpl<typeof CatalogService> {
     const violations = await this.engine.validate({ schema: await this.catalog.schemaOf(version), definition: version.definition }, dataOf(req.event));
     return {
       valid: violations.length === 0,
-      violations: violations.map((v) => ({ field: v.path.join("."), description: v.message })),
+      // Cut as in error statuses: a megabyte-long value is no use repeated back.
+      violations: violations.map((v) => ({ field: boundedText(v.path.join("."), 256), description: boundedText(v.message, 512) })),
       schemaVersion: version.version,
     };
   }
