@@ -28,6 +28,8 @@ export interface WorkerRequest {
   /** Schemas to compile first, because this worker has not seen them. */
   readonly install: readonly SchemaSource[];
   readonly call: WorkerOp;
+  /** Work of a group that was slow lately: the worker lowers its thread's priority (for good). */
+  readonly lowPriority?: boolean;
 }
 
 export interface WorkerResponse {
@@ -36,6 +38,10 @@ export interface WorkerResponse {
   readonly reply?: EngineReply<unknown>;
   /** Set when the engine trapped: the worker exits after answering. */
   readonly fatal?: string;
+  /** With `fatal`: the engine had used (nearly) all the memory it may. */
+  readonly outOfMemory?: boolean;
+  /** The engine's linear memory after the call (it never shrinks). */
+  readonly memoryBytes?: number;
 }
 
 export interface WorkerInit {
@@ -43,4 +49,6 @@ export interface WorkerInit {
   readonly module: WebAssembly.Module;
   readonly recycleAfter: number;
   readonly maxDepth: number;
+  /** The maximum written into the module's memory, 0 for none. */
+  readonly memoryLimitBytes: number;
 }

@@ -1,3 +1,5 @@
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { DefinitionRef, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol";
 import type { EngineReply } from "./types";
@@ -45,18 +47,41 @@ async function main(): Promise<void> {
     }
   };
 
+  let niced = false;
   port.on("message", (req: WorkerRequest) => {
+    if (req.lowPriority && !niced) {
+      niced = true;
+      lowerPriority();
+    }
     let response: WorkerResponse;
     try {
-      response = { id: req.id, reply: handleRequest(req) };
+      engine.clearOutput();
+      response = { id: req.id, reply: handleRequest(req), memoryBytes: engine.memoryBytes };
     } catch (err) {
-      // A trap (stack overflow, out of memory) leaves the instance unusable.
-      port.postMessage({ id: req.id, fatal: String(err) } satisfies WorkerResponse);
+      // A trap (stack overflow, out of memory) leaves the instance unusable. The Go runtime says
+      // why before it traps: "fatal error: out of memory" when the module's memory maximum is hit.
+      const said = engine.output.split("\n").find((l) => l.startsWith("fatal error") || l.startsWith("panic")) ?? "";
+      const outOfMemory = /out of memory/.test(engine.output);
+      port.postMessage({ id: req.id, fatal: said ? `${said} (${String(err)})` : String(err), outOfMemory, memoryBytes: engine.memoryBytes } satisfies WorkerResponse);
       process.exit(1);
     }
     port.postMessage(response);
   });
   port.postMessage({ id: 0 } satisfies WorkerResponse);
+}
+
+/**
+ * Nice 10 for this thread only: on Linux a thread is a task with its own
+ * nice value (setpriority with its thread id), and raising one's own needs
+ * no privilege. It cannot be lowered back, so the pool keeps such a worker
+ * for slow work. Elsewhere, or when refused, the thread keeps its priority.
+ */
+function lowerPriority(): void {
+  try {
+    setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), 10);
+  } catch {
+    // Not Linux, or not allowed: fairness then rests on the scheduling alone.
+  }
 }
 
 main().catch((err: unknown) => {
