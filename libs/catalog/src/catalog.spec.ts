@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CueEngine } from "@meshstream/cuelang-wasm";
@@ -124,5 +124,41 @@ describe("Catalog", () => {
     // Too long to be a name the catalog could hold: the limit is named, and the store is not asked.
     expect(() => catalog.getEventType("t".repeat(10_000))).toThrow("event type of 10000 characters is longer than the limit of 255 characters");
     expect(() => catalog.getDataProduct("p".repeat(10_000))).toThrow("data product name of 10000 characters is longer than the limit of 63 characters");
+  });
+});
+
+describe("Catalog probing new schemas under the engine's limits", () => {
+  let engine: CueEngine;
+  let store: EmbeddedCatalogStore;
+  let catalog: Catalog;
+  const dir = mkdtempSync(join(tmpdir(), "meshstream-catalog-"));
+
+  beforeAll(async () => {
+    engine = await CueEngine.start({ workers: 1, timeoutMs: 2000, memoryLimitBytes: 128 * 1024 * 1024 });
+    store = EmbeddedCatalogStore.open(dir);
+    catalog = new Catalog(store, engine, { maxSourceBytes: 4096 });
+    await catalog.createDataProduct({ name: "probed", owner: "o", description: "", source: "" });
+    await catalog.registerEventType({ type: "probed.t", dataProduct: "probed", description: "", compatibility: "NONE", definition: "#T" });
+  });
+  afterAll(async () => {
+    await store.close();
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ["a list as long as a field says", 'import "list"\n#T: {n: int, l: list.Range(0, n, 1)}', /^schema evaluation exceeded the (time|memory) limit of (2000 ms|128 MiB) on a generated large document: \{"n":1000000000\}$/],
+    ["a list as long as the difference of two fields", 'import "list"\n#T: {a: int, b: int, l: list.Range(0, a - b, 1)}', /^schema evaluation exceeded the (time|memory) limit .* on a generated mixed document: \{"a":1000000000,"b":-1000000000\}$/],
+  ])("refuses %s with INVALID_ARGUMENT naming the limit and the document", async (_what, cueSource, message) => {
+    const err = (await catalog.registerSchemaVersion({ type: "probed.t", cueSource }).catch((e: unknown) => e)) as CatalogError;
+    expect(err).toBeInstanceOf(CatalogError);
+    expect(err.code).toBe("invalid_argument");
+    expect(err.message).toMatch(message);
+    expect(catalog.listSchemaVersions("probed.t", 10, "").items).toEqual([]);
+  });
+
+  it("registers a schema whose cost stays within the limits on every generated document", async () => {
+    const r = await catalog.registerSchemaVersion({ type: "probed.t", cueSource: 'import "list"\n#T: {n: int & <=100, l: list.Range(0, n, 1), tags?: [...string]}' });
+    expect(r.created).toBe(true);
   });
 });

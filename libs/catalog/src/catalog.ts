@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { CueSyntaxError, type CueEngine, type Schema } from "@meshstream/cuelang-wasm";
+import { CueDocumentError, CueInternalError, CueLimitError, CueSyntaxError, CueTimeoutError, type CueEngine, type Definition, type Schema } from "@meshstream/cuelang-wasm";
 import type { CatalogStore } from "./catalog-store";
 import { incompatibilities, IncompatibleSchemaError, type CompatibilityPolicy } from "./compatibility";
 import { CatalogError, type DataProduct, type EventType, type SchemaVersion } from "./model";
 import { paginate, type Page } from "./page";
+import { probeDocuments, probeKinds } from "./probe-documents";
 
 /** One change to the catalog, as watchers receive it. */
 export type CatalogChange =
@@ -199,6 +200,7 @@ export class Catalog {
           createTime: new Date().toISOString(),
         };
         if (dryRun) return { version, created: false };
+        if (attempt === 0) await this.probe(eventType.dataProduct, candidate);
         if (await this.store.createSchemaVersion(version)) {
           kept = true;
           this.compiled.set(`${version.type}@${version.version}`, Promise.resolve(schema));
@@ -241,6 +243,37 @@ export class Catalog {
     return schema;
   }
 
+  /**
+   * Evaluates the candidate on generated documents (see probe-documents.ts)
+   * under the engine's limits, as events of the product would be: a schema
+   * that runs past them is refused now rather than on its first events.
+   */
+  private async probe(product: string, candidate: Definition): Promise<void> {
+    let documents: unknown[];
+    try {
+      documents = probeDocuments(await this.engine.jsonSchema(candidate));
+    } catch (err) {
+      // A definition JSON Schema cannot express: the empty document is still worth a try.
+      if (!(err instanceof CueInternalError)) throw err;
+      documents = [{}];
+    }
+    for (const [i, document] of documents.entries()) {
+      try {
+        await this.engine.validate(candidate, JSON.stringify(document), { group: product });
+      } catch (err) {
+        // What the document itself gets wrong does not matter here, only what it costs: past a
+        // limit, or an engine that fails on it.
+        if (err instanceof CueLimitError || err instanceof CueInternalError) {
+          const text = JSON.stringify(document);
+          throw new CatalogError("invalid_argument", `${err.message} on a generated ${documents.length > 1 ? probeKinds[i] : "empty"} document: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`, [
+            { field: "cue_source", description: err.message },
+          ]);
+        }
+        if (!(err instanceof CueDocumentError)) throw err;
+      }
+    }
+  }
+
   private async compile(type: string, source: string, definition: string): Promise<Schema> {
     const bytes = Buffer.byteLength(source);
     if (bytes > this.options.maxSourceBytes) {
@@ -250,6 +283,7 @@ export class Catalog {
     try {
       schema = await this.engine.compile(source, `${type}.cue`);
     } catch (err) {
+      if (err instanceof CueTimeoutError) throw new CatalogError("invalid_argument", `the schema did not compile within the time limit: ${err.message}`);
       if (err instanceof CueSyntaxError) {
         throw new CatalogError(
           "invalid_argument",

@@ -22,7 +22,7 @@ describe("CueEngine limits and fairness", () => {
   });
 
   it("gives memory back: a worker that ends a call above half its limit is replaced", async () => {
-    const engine = await CueEngine.start({ workers: 1, memoryLimitBytes: 128 * 1024 * 1024 });
+    const engine = await CueEngine.start({ workers: 1, timeoutMs: 30_000, memoryLimitBytes: 128 * 1024 * 1024 });
     try {
       const s = { schema: await engine.compile(repeats), definition: "#S" };
       const [before] = await engine.memory();
@@ -59,6 +59,9 @@ describe("CueEngine limits and fairness", () => {
     try {
       const good = { schema: await engine.compile(identity), definition: "#Identity" };
       const bad = { schema: await engine.compile(ranges), definition: "#R" };
+      const person = '{"first":"John","Last":"Doe","Age":40}';
+      // A product that has shown its evaluations to be quick (new ones share more cautiously).
+      for (let i = 0; i < 30; i++) await engine.validate(good, person, { group: "people" });
       // Eight documents that each run to the time limit, all waiting at once, then more as they fail.
       let stop = false;
       const hostile = (async () => {
@@ -74,15 +77,16 @@ describe("CueEngine limits and fairness", () => {
       const until = Date.now() + 4000;
       while (Date.now() < until) {
         const started = performance.now();
-        expect(await engine.validate(good, '{"first":"John","Last":"Doe","Age":40}', { group: "people" })).toEqual([]);
+        expect(await engine.validate(good, person, { group: "people" })).toEqual([]);
         latencies.push(performance.now() - started);
         await new Promise((r) => setTimeout(r, 10));
       }
       stop = true;
       expect(await hostile).toBeGreaterThan(0);
       latencies.sort((a, b) => a - b);
-      // Without isolation, each of these would wait behind a 1.5 s evaluation.
-      expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThan(250);
+      // Without isolation, these would wait behind the 1.5 s evaluations; half of that leaves room for a
+      // loaded machine (test/e2e/validation-isolation.e2e.ts holds the platform to 50 ms).
+      expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThan(750);
     } finally {
       await engine.close();
     }

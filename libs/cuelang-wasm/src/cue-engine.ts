@@ -128,7 +128,7 @@ class EngineWorker {
   isReady = false;
   /** Replaced: takes no more work. */
   retired = false;
-  /** Ran a slow group's work, at a lower thread priority (which stays). */
+  /** Runs a slow group's work at a lower thread priority (which cannot be raised again: it is replaced after). */
   niced = false;
   job?: Job;
   /** Calls sent outside the queues (release, stats), answered in order after the job. */
@@ -169,6 +169,13 @@ const encoder = new TextEncoder();
  */
 export class CueEngine {
   private readonly workers: EngineWorker[] = [];
+  /**
+   * With two workers or more, one more waits ready to replace a worker at
+   * once: a time-out would otherwise leave the pool a worker short for a
+   * start-up (hundreds of milliseconds), the moment a slow group is kept
+   * off the last worker.
+   */
+  private spare?: EngineWorker;
   private readonly schemas = new Map<number, Schema>();
   /** In turn order: the group served last goes to the back. */
   private readonly groups = new Map<string, Group>();
@@ -186,7 +193,7 @@ export class CueEngine {
 
   private constructor(options: CueEngineOptions) {
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.slowMs = Math.min(250, this.timeoutMs / 4);
+    this.slowMs = this.timeoutMs / 2;
     this.memoryLimitBytes = options.memoryLimitBytes ?? 512 * 1024 * 1024;
     this.maxQueuedBytesPerGroup = options.maxQueuedBytesPerGroup ?? 64 * 1024 * 1024;
     this.maxDocumentBytes = options.maxDocumentBytes ?? 16 * 1024 * 1024;
@@ -208,6 +215,7 @@ export class CueEngine {
       await engine.close();
       throw err;
     }
+    engine.replenish();
     return engine;
   }
 
@@ -302,7 +310,7 @@ export class CueEngine {
     this.closed = true;
     const closed = new CueInternalError("the CUE engine is closed");
     for (const group of this.groups.values()) for (const q of group.queue.splice(0)) q.reject(closed);
-    await Promise.all(this.workers.map((w) => w.thread.terminate()));
+    await Promise.all([...this.workers, ...(this.spare ? [this.spare] : [])].map((w) => w.thread.terminate()));
   }
 
   private group(name: string): Group {
@@ -333,20 +341,14 @@ export class CueEngine {
     });
   }
 
-  /**
-   * Gives every free worker the next message, groups taking turns. A slow
-   * group's work goes to a worker that already runs at low priority if one
-   * is free, other work preferably to one that does not: under contention
-   * for the cores, the slow work yields.
-   */
+  /** Gives every free worker the next message, groups taking turns. */
   private pump(): void {
     while (!this.closed) {
-      const free = this.workers.filter((w) => w.isReady && !w.retired && !w.job);
-      if (free.length === 0) return;
+      const worker = this.workers.find((w) => w.isReady && !w.retired && !w.job);
+      if (!worker) return;
       const group = this.nextGroup();
       if (!group) return;
-      const slow = Date.now() < group.slowUntil;
-      this.dispatch(free.find((w) => w.niced === slow) ?? free[0]!, group);
+      this.dispatch(worker, group);
     }
   }
 
@@ -364,15 +366,16 @@ export class CueEngine {
 
   /**
    * How many workers a group may hold at once: every ready one once it has
-   * shown its work to be quick; all but one while it is new (at least one);
-   * all but one while it was slow lately, and none while that would leave
-   * no ready worker to the others (a replacement is starting).
+   * shown its work to be quick; all but one while it was slow lately; all
+   * but one while it is new, and at least one as long as no worker is being
+   * replaced. While one is, only trusted groups may take the last ready worker.
    */
   private share(group: Group): number {
     const ready = this.workers.filter((w) => w.isReady && !w.retired).length;
     if (this.workers.length < 2) return 1;
     if (Date.now() < group.slowUntil) return ready - 1;
-    return group.fastStreak >= trustAfter ? ready : Math.max(1, ready - 1);
+    if (group.fastStreak >= trustAfter) return ready;
+    return ready === this.workers.length ? Math.max(1, ready - 1) : ready - 1;
   }
 
   private dispatch(worker: EngineWorker, group: Group): void {
@@ -405,7 +408,8 @@ export class CueEngine {
     const install = needs.filter((s) => !worker.installed.has(s.id)).map(({ id, filename, source }) => ({ id, filename, source }));
     for (const s of install) worker.installed.add(s.id);
     const job: Job = { id: ++this.nextRequest, group, started: Date.now(), ...work };
-    const lowPriority = job.started < group.slowUntil;
+    // Only where there is another worker to protect.
+    const lowPriority = this.workers.length > 1 && job.started < group.slowUntil;
     worker.niced ||= lowPriority;
     group.busy++;
     worker.job = job;
@@ -439,7 +443,8 @@ export class CueEngine {
     } else {
       this.answered(job, response.reply);
       // Linear memory never shrinks: a worker that needed much of it gives it back by being replaced.
-      if (this.memoryLimitBytes > 0 && (response.memoryBytes ?? 0) > this.memoryLimitBytes / 2) this.retire(worker);
+      // One that ran at low priority is replaced too, so that no other work lands on it.
+      if (worker.niced || (this.memoryLimitBytes > 0 && (response.memoryBytes ?? 0) > this.memoryLimitBytes / 2)) this.retire(worker);
     }
     this.pump();
   }
@@ -508,6 +513,11 @@ export class CueEngine {
 
   private onExit(worker: EngineWorker): void {
     if (this.closed) return;
+    if (worker === this.spare) {
+      this.spare = undefined;
+      setTimeout(() => this.replenish(), 1000).unref();
+      return;
+    }
     const job = worker.job;
     if (job) {
       // Ended without answering (its JavaScript heap limit, or killed).
@@ -537,13 +547,26 @@ export class CueEngine {
     if (index < 0 || this.closed) return;
     this.counters.restarts++;
     worker.retired = true;
-    const replacement = this.spawn();
+    const spare = this.spare?.isReady ? this.spare : undefined;
+    if (spare) this.spare = undefined;
+    const replacement = spare ?? this.spawn();
     this.workers[index] = replacement;
     for (const { call, settle } of worker.direct.values()) {
       if (call.op !== "release") this.sendDirect(replacement, call).then(settle.resolve, settle.reject);
     }
     worker.direct.clear();
     void worker.thread.terminate();
+    this.replenish();
+  }
+
+  private replenish(): void {
+    if (this.closed || this.spare || this.workers.length < 2) return;
+    const spare = new EngineWorker(this.init, (w, r) => this.onResponse(w, r), (w) => this.onExit(w));
+    this.spare = spare;
+    spare.ready.then(
+      () => (spare.isReady = true),
+      () => undefined,
+    );
   }
 
   private spawn(): EngineWorker {

@@ -90,7 +90,8 @@ export class CatalogController implements ServiceImpl<typeof CatalogService> {
   async validateEvent(req: { event?: EventInput }) {
     const type = req.event?.type ?? "";
     const version = this.catalog.getSchemaVersion(type, req.event?.schemaVersion ?? 0);
-    const violations = await this.engine.validate({ schema: await this.catalog.schemaOf(version), definition: version.definition }, dataOf(req.event));
+    const group = this.catalog.getEventType(type).dataProduct;
+    const violations = await this.engine.validate({ schema: await this.catalog.schemaOf(version), definition: version.definition }, dataOf(req.event), { group });
     return {
       valid: violations.length === 0,
       // Cut as in error statuses: a megabyte-long value is no use repeated back.

@@ -6,6 +6,12 @@ describe("loadConfig", () => {
     expect(c.listen).toEqual({ host: "127.0.0.1", port: 50051 });
     expect(c.channel).toBe("embedded");
     expect(c.maxEventBytes).toBe(1024 * 1024);
+    expect(c.validation).toEqual({ workers: undefined, timeoutMs: 2000, memoryLimitBytes: 512 * 1024 * 1024, maxQueuedBytesPerProduct: 64 * 1024 * 1024 });
+  });
+
+  it("reads the validation pool's limits", () => {
+    const c = loadConfig({ MESHSTREAM_VALIDATION_WORKERS: "3", MESHSTREAM_VALIDATION_TIMEOUT_MS: "500", MESHSTREAM_VALIDATION_MEMORY_MB: "128", MESHSTREAM_VALIDATION_QUEUE_MB: "8" });
+    expect(c.validation).toEqual({ workers: 3, timeoutMs: 500, memoryLimitBytes: 128 * 1024 * 1024, maxQueuedBytesPerProduct: 8 * 1024 * 1024 });
   });
 
   it("reads every variable", () => {
@@ -29,6 +35,8 @@ describe("loadConfig", () => {
     ["MESHSTREAM_MAX_MESSAGE_BYTES", "-5", /MESHSTREAM_MAX_MESSAGE_BYTES="-5"/],
     ["MESHSTREAM_MAX_MESSAGE_BYTES", "lots", /MESHSTREAM_MAX_MESSAGE_BYTES="lots"/],
     ["MESHSTREAM_LOG_LEVEL", "loud", /MESHSTREAM_LOG_LEVEL="loud"/],
+    ["MESHSTREAM_VALIDATION_TIMEOUT_MS", "0", /MESHSTREAM_VALIDATION_TIMEOUT_MS="0"/],
+    ["MESHSTREAM_VALIDATION_MEMORY_MB", "lots", /MESHSTREAM_VALIDATION_MEMORY_MB="lots"/],
   ])("rejects %s=%s naming the variable and what is allowed", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

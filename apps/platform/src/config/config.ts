@@ -29,6 +29,10 @@ const schema = z.object({
   MESHSTREAM_MAX_EVENT_BYTES: positiveInt(256 * 1024 * 1024).default(1024 * 1024),
   MESHSTREAM_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
   MESHSTREAM_MAX_SCHEMA_BYTES: positiveInt(16 * 1024 * 1024).default(256 * 1024),
+  MESHSTREAM_VALIDATION_WORKERS: positiveInt(64).optional(),
+  MESHSTREAM_VALIDATION_TIMEOUT_MS: positiveInt(600_000).default(2000),
+  MESHSTREAM_VALIDATION_MEMORY_MB: positiveInt(4096).default(512),
+  MESHSTREAM_VALIDATION_QUEUE_MB: positiveInt(4096).default(64),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -44,6 +48,8 @@ export interface PlatformConfig {
   readonly maxEventBytes: number;
   readonly shutdownGraceMs: number;
   readonly maxSchemaBytes: number;
+  /** The CUE engine's pool: workers (default one per core), limits per evaluation, backlog per data product. */
+  readonly validation: { readonly workers?: number; readonly timeoutMs: number; readonly memoryLimitBytes: number; readonly maxQueuedBytesPerProduct: number };
 }
 
 export class ConfigError extends Error {
@@ -77,5 +83,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
     maxEventBytes: c.MESHSTREAM_MAX_EVENT_BYTES,
     shutdownGraceMs: c.MESHSTREAM_SHUTDOWN_GRACE_MS,
     maxSchemaBytes: c.MESHSTREAM_MAX_SCHEMA_BYTES,
+    validation: {
+      workers: c.MESHSTREAM_VALIDATION_WORKERS,
+      timeoutMs: c.MESHSTREAM_VALIDATION_TIMEOUT_MS,
+      memoryLimitBytes: c.MESHSTREAM_VALIDATION_MEMORY_MB * 1024 * 1024,
+      maxQueuedBytesPerProduct: c.MESHSTREAM_VALIDATION_QUEUE_MB * 1024 * 1024,
+    },
   };
 }
