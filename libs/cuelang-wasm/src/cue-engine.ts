@@ -20,7 +20,7 @@ export interface CueEngineOptions {
    * Most linear memory one worker's engine may use: an evaluation that needs
    * more fails inside the engine, is refused with CueLimitError, and the
    * worker is replaced. A worker that ends a call above half of it is
-   * replaced too, which gives the memory back. 0 for no limit. Default 512 MiB.
+   * replaced too, which gives the memory back. 0 for no limit. Default 256 MiB.
    */
   readonly memoryLimitBytes?: number;
   /** Most bytes of documents one group may have waiting; past it validate() fails with CueBusyError. Default 64 MiB. */
@@ -194,7 +194,7 @@ export class CueEngine {
   private constructor(options: CueEngineOptions) {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.slowMs = this.timeoutMs / 2;
-    this.memoryLimitBytes = options.memoryLimitBytes ?? 512 * 1024 * 1024;
+    this.memoryLimitBytes = options.memoryLimitBytes ?? 256 * 1024 * 1024;
     this.maxQueuedBytesPerGroup = options.maxQueuedBytesPerGroup ?? 64 * 1024 * 1024;
     this.maxDocumentBytes = options.maxDocumentBytes ?? 16 * 1024 * 1024;
   }
