@@ -32,11 +32,6 @@ function checkLength(what: string, name: string, limit: number): void {
   if (name.length > limit) throw new CatalogError("invalid_argument", `${what} of ${name.length} characters is longer than the limit of ${limit} characters`);
 }
 
-/** A name quoted in a message, cut so that the message stays short. */
-function quoted(name: string): string {
-  return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
-}
-
 /**
  * Data products, their event types and the versioned CUE schemas of those
  * types. Compiled schemas are kept per (type, version) for validation.
@@ -65,7 +60,7 @@ export class Catalog {
 
   async createDataProduct(input: { name: string; owner: string; description: string; source: string }): Promise<DataProduct> {
     if (!productName.test(input.name)) {
-      throw new CatalogError("invalid_argument", `data product name ${quoted(input.name)} must match ${productName.source}`, [
+      throw new CatalogError("invalid_argument", `data product name ${JSON.stringify(input.name)} must match ${productName.source}`, [
         { field: "data_product.name", description: `must match ${productName.source}` },
       ]);
     }
@@ -93,12 +88,12 @@ export class Catalog {
 
   async registerEventType(input: { type: string; dataProduct: string; description: string; compatibility: CompatibilityPolicy; definition: string }): Promise<EventType> {
     if (!typeName.test(input.type)) {
-      throw new CatalogError("invalid_argument", `event type ${quoted(input.type)} breaks the naming rules: ${typeName.source}`, [
+      throw new CatalogError("invalid_argument", `event type ${JSON.stringify(input.type)} breaks the naming rules: ${typeName.source}`, [
         { field: "event_type.type", description: `must match ${typeName.source}` },
       ]);
     }
     if (!definitionName.test(input.definition)) {
-      throw new CatalogError("invalid_argument", `definition ${quoted(input.definition)} is not a CUE definition name such as #Identity`, [
+      throw new CatalogError("invalid_argument", `definition ${JSON.stringify(input.definition)} is not a CUE definition name such as #Identity`, [
         { field: "event_type.definition", description: "must be a CUE definition name such as #Identity" },
       ]);
     }
@@ -153,7 +148,7 @@ export class Catalog {
     const products = new Set(filter.types.map((t) => this.getEventType(t).dataProduct));
     for (const prefix of filter.typePrefixes) {
       const matching = all.filter((t) => t.type.startsWith(prefix));
-      if (matching.length === 0) throw new CatalogError("not_found", `no event type starts with ${quoted(prefix)}`);
+      if (matching.length === 0) throw new CatalogError("not_found", `no event type starts with ${JSON.stringify(prefix)}`);
       for (const t of matching) products.add(t.dataProduct);
     }
     if (filter.types.length === 0 && filter.typePrefixes.length === 0) return this.store.listProducts().map((p) => p.name);

@@ -10,12 +10,18 @@ export interface CueEngineOptions {
   /** Worker threads, each with its own engine; default: the number of cores. */
   readonly workers?: number;
   /**
-   * Time limit of one call; past it the worker is replaced. A validation
-   * past it is refused with CueLimitError (it is the document's doing, and
-   * would cost the same again); any other call fails with CueTimeoutError.
-   * Default 5 s.
+   * Time limit of one call other than a validation (compile, subsumption,
+   * exports); past it the call fails with CueTimeoutError and the worker is
+   * replaced. Default 5 s.
    */
   readonly timeoutMs?: number;
+  /**
+   * Time limit of one validation message (a document, or a batch of them);
+   * past it the worker is replaced and the document refused with
+   * CueLimitError: it is the document's doing, and would cost the same again.
+   * Default: timeoutMs.
+   */
+  readonly evaluationTimeoutMs?: number;
   /**
    * Most linear memory one worker's engine may use: an evaluation that needs
    * more fails inside the engine, is refused with CueLimitError, and the
@@ -107,6 +113,8 @@ interface Job {
   readonly id: number;
   readonly group: Group;
   readonly started: number;
+  /** Its time limit: a validation's or another call's. */
+  readonly limitMs: number;
   readonly validations?: readonly QueuedValidation[];
   readonly call?: QueuedCall;
   timer?: NodeJS.Timeout;
@@ -128,8 +136,6 @@ class EngineWorker {
   isReady = false;
   /** Replaced: takes no more work. */
   retired = false;
-  /** Runs a slow group's work at a lower thread priority (which cannot be raised again: it is replaced after). */
-  niced = false;
   job?: Job;
   /** Calls sent outside the queues (release, stats), answered in order after the job. */
   readonly direct = new Map<number, { readonly call: WorkerOp; readonly settle: Settle<EngineReply<unknown> | undefined> }>();
@@ -185,7 +191,7 @@ export class CueEngine {
   private pumpScheduled = false;
   private init!: WorkerInit;
   private readonly timeoutMs: number;
-  private readonly slowMs: number;
+  private readonly evaluationTimeoutMs: number;
   private readonly memoryLimitBytes: number;
   private readonly maxQueuedBytesPerGroup: number;
   private readonly maxDocumentBytes: number;
@@ -193,7 +199,7 @@ export class CueEngine {
 
   private constructor(options: CueEngineOptions) {
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.slowMs = this.timeoutMs / 2;
+    this.evaluationTimeoutMs = options.evaluationTimeoutMs ?? this.timeoutMs;
     this.memoryLimitBytes = options.memoryLimitBytes ?? 256 * 1024 * 1024;
     this.maxQueuedBytesPerGroup = options.maxQueuedBytesPerGroup ?? 64 * 1024 * 1024;
     this.maxDocumentBytes = options.maxDocumentBytes ?? 16 * 1024 * 1024;
@@ -215,7 +221,8 @@ export class CueEngine {
       await engine.close();
       throw err;
     }
-    engine.replenish();
+    // Off the start-up's path: the platform is loading its declarations then.
+    setTimeout(() => engine.replenish(), 5000).unref();
     return engine;
   }
 
@@ -407,14 +414,11 @@ export class CueEngine {
   private send(worker: EngineWorker, group: Group, call: WorkerOp, needs: readonly Schema[], work: Pick<Job, "validations" | "call">): void {
     const install = needs.filter((s) => !worker.installed.has(s.id)).map(({ id, filename, source }) => ({ id, filename, source }));
     for (const s of install) worker.installed.add(s.id);
-    const job: Job = { id: ++this.nextRequest, group, started: Date.now(), ...work };
-    // Only where there is another worker to protect.
-    const lowPriority = this.workers.length > 1 && job.started < group.slowUntil;
-    worker.niced ||= lowPriority;
+    const job: Job = { id: ++this.nextRequest, group, started: Date.now(), limitMs: work.call ? this.timeoutMs : this.evaluationTimeoutMs, ...work };
     group.busy++;
     worker.job = job;
-    job.timer = setTimeout(() => this.onTimeout(worker, job), this.timeoutMs);
-    worker.thread.postMessage({ id: job.id, install, call, lowPriority } satisfies WorkerRequest);
+    job.timer = setTimeout(() => this.onTimeout(worker, job), job.limitMs);
+    worker.thread.postMessage({ id: job.id, install, call } satisfies WorkerRequest);
   }
 
   private sendDirect(worker: EngineWorker, call: WorkerOp): Promise<EngineReply<unknown> | undefined> {
@@ -443,8 +447,7 @@ export class CueEngine {
     } else {
       this.answered(job, response.reply);
       // Linear memory never shrinks: a worker that needed much of it gives it back by being replaced.
-      // One that ran at low priority is replaced too, so that no other work lands on it.
-      if (worker.niced || (this.memoryLimitBytes > 0 && (response.memoryBytes ?? 0) > this.memoryLimitBytes / 2)) this.retire(worker);
+      if (this.memoryLimitBytes > 0 && (response.memoryBytes ?? 0) > this.memoryLimitBytes / 2) this.retire(worker);
     }
     this.pump();
   }
@@ -454,7 +457,8 @@ export class CueEngine {
     clearTimeout(job.timer);
     worker.job = undefined;
     job.group.busy--;
-    if (Date.now() - job.started > this.slowMs) this.slow(job.group);
+    // Half the time limit counts as slow.
+    if (Date.now() - job.started > job.limitMs / 2) this.slow(job.group);
     else job.group.fastStreak++;
   }
 
@@ -493,7 +497,7 @@ export class CueEngine {
     const [q] = batch;
     if (reason === "time") {
       this.counters.timeLimitExceeded++;
-      q!.reject(new CueLimitError("time", `schema evaluation exceeded the time limit of ${this.timeoutMs} ms`));
+      q!.reject(new CueLimitError("time", `schema evaluation exceeded the time limit of ${this.evaluationTimeoutMs} ms`));
     } else if (reason === "memory") {
       this.counters.memoryLimitExceeded++;
       q!.reject(new CueLimitError("memory", `schema evaluation exceeded the memory limit of ${Math.round(this.memoryLimitBytes / 1048576)} MiB`));

@@ -28,8 +28,6 @@ export interface WorkerRequest {
   /** Schemas to compile first, because this worker has not seen them. */
   readonly install: readonly SchemaSource[];
   readonly call: WorkerOp;
-  /** Work of a group that was slow lately: the worker lowers its thread's priority (for good). */
-  readonly lowPriority?: boolean;
 }
 
 export interface WorkerResponse {

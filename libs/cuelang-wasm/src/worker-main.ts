@@ -1,5 +1,3 @@
-import { readlinkSync } from "node:fs";
-import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { DefinitionRef, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol";
 import type { EngineReply } from "./types";
@@ -47,12 +45,7 @@ async function main(): Promise<void> {
     }
   };
 
-  let niced = false;
   port.on("message", (req: WorkerRequest) => {
-    if (req.lowPriority && !niced) {
-      niced = true;
-      lowerPriority();
-    }
     let response: WorkerResponse;
     try {
       engine.clearOutput();
@@ -68,20 +61,6 @@ async function main(): Promise<void> {
     port.postMessage(response);
   });
   port.postMessage({ id: 0 } satisfies WorkerResponse);
-}
-
-/**
- * Nice 10 for this thread only: on Linux a thread is a task with its own
- * nice value (setpriority with its thread id), and raising one's own needs
- * no privilege. It cannot be lowered back, so the pool keeps such a worker
- * for slow work. Elsewhere, or when refused, the thread keeps its priority.
- */
-function lowerPriority(): void {
-  try {
-    setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), 10);
-  } catch {
-    // Not Linux, or not allowed: fairness then rests on the scheduling alone.
-  }
 }
 
 main().catch((err: unknown) => {

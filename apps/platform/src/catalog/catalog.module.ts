@@ -35,7 +35,7 @@ class CatalogLifecycle implements OnModuleInit, OnApplicationShutdown {
       provide: CUE_ENGINE,
       inject: [PLATFORM_CONFIG],
       useFactory: ({ validation: v }: PlatformConfig) =>
-        CueEngine.start({ workers: v.workers, timeoutMs: v.timeoutMs, memoryLimitBytes: v.memoryLimitBytes, maxQueuedBytesPerGroup: v.maxQueuedBytesPerProduct }),
+        CueEngine.start({ workers: v.workers, evaluationTimeoutMs: v.timeoutMs, memoryLimitBytes: v.memoryLimitBytes, maxQueuedBytesPerGroup: v.maxQueuedBytesPerProduct }),
     },
     // On Kafka the catalog lives in a compacted topic, shared by every instance on that cluster.
     {
