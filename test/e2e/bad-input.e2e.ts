@@ -20,7 +20,9 @@ describe("bad input gets a precise, bounded status", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "meshstream-bad-input-"));
-    platform = await startInProcessPlatform({ MESHSTREAM_DATA_DIR: dir });
+    // Generous: validating a megabyte takes a few hundred milliseconds, and several seconds on a loaded machine;
+    // this suite is about the texts, test/e2e/validation-isolation.e2e.ts about the limits.
+    platform = await startInProcessPlatform({ MESHSTREAM_DATA_DIR: dir, MESHSTREAM_VALIDATION_TIMEOUT_MS: "30000" });
     client = new TestClient(platform.address);
   });
   afterAll(async () => {
