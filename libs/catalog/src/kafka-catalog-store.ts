@@ -59,7 +59,8 @@ export class KafkaCatalogStore implements CatalogStore {
     const store = new KafkaCatalogStore(
       kafka.admin(),
       kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
-      kafka.consumer({ groupId: `meshstream-catalog-${randomUUID()}` }),
+      // A writer waits to read its own record back: fetches return at once when there is data, and idle ones soon.
+      kafka.consumer({ groupId: `meshstream-catalog-${randomUUID()}`, maxWaitTimeInMs: 100 }),
       options.topic,
       options.readBackTimeoutMs ?? 30_000,
     );
