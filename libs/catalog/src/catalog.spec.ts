@@ -22,9 +22,11 @@ describe("Catalog", () => {
   let catalog: Catalog;
   let store: EmbeddedCatalogStore;
 
+  const dir = mkdtempSync(join(tmpdir(), "meshstream-catalog-"));
+
   beforeAll(async () => {
     engine = await CueEngine.start({ workers: 1 });
-    store = EmbeddedCatalogStore.open(mkdtempSync(join(tmpdir(), "meshstream-catalog-")));
+    store = EmbeddedCatalogStore.open(dir);
     catalog = new Catalog(store, engine, { maxSourceBytes: 4096 });
     await catalog.createDataProduct({ name: "people", owner: "hr", description: "People of the company", source: "" });
     await catalog.registerEventType({ type: "MySource:newPerson", dataProduct: "people", description: "A person joined", compatibility: "BACKWARD", definition: "#Identity" });
@@ -32,6 +34,7 @@ describe("Catalog", () => {
   afterAll(async () => {
     await store.close();
     await engine.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const codeOf = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as CatalogError | undefined)?.code;

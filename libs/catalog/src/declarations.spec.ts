@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CueEngine } from "@meshstream/cuelang-wasm";
@@ -11,12 +11,19 @@ const shipped = join(__dirname, "..", "..", "..", "schemas");
 describe("declarations in schemas/", () => {
   let engine: CueEngine;
   const stores: EmbeddedCatalogStore[] = [];
+  const dirs: string[] = [];
+  const tempDir = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
   beforeAll(async () => {
     engine = await CueEngine.start({ workers: 1 });
   });
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
     await engine.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   const catalogAt = (dir: string) => {
@@ -25,7 +32,7 @@ describe("declarations in schemas/", () => {
     return new Catalog(store, engine, { maxSourceBytes: 65536 });
   };
   const freshCatalog = () => {
-    const dir = mkdtempSync(join(tmpdir(), "meshstream-decl-"));
+    const dir = tempDir("meshstream-decl-");
     return { dir, catalog: catalogAt(dir) };
   };
 
@@ -49,7 +56,7 @@ describe("declarations in schemas/", () => {
   });
 
   const declare = (product: string, files: Record<string, string>) => {
-    const root = mkdtempSync(join(tmpdir(), "meshstream-schemas-"));
+    const root = tempDir("meshstream-schemas-");
     mkdirSync(join(root, product));
     for (const [name, text] of Object.entries(files)) writeFileSync(join(root, product, name), text);
     return root;
