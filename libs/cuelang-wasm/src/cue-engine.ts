@@ -112,7 +112,8 @@ class Group {
 interface Job {
   readonly id: number;
   readonly group: Group;
-  readonly started: number;
+  /** When the worker started on it (it may wait behind the one before). */
+  started: number;
   /** Its time limit: a validation's or another call's. */
   readonly limitMs: number;
   readonly validations?: readonly QueuedValidation[];
@@ -136,8 +137,13 @@ class EngineWorker {
   isReady = false;
   /** Replaced: takes no more work. */
   retired = false;
-  job?: Job;
-  /** Calls sent outside the queues (release, stats), answered in order after the job. */
+  /**
+   * Messages sent and not answered, in the order the worker takes them: one,
+   * or two when both belong to trusted groups (the worker then has its next
+   * batch at hand when it answers one). Only the first runs against its limit.
+   */
+  readonly jobs: Job[] = [];
+  /** Calls sent outside the queues (release, stats), answered in order after the jobs. */
   readonly direct = new Map<number, { readonly call: WorkerOp; readonly settle: Settle<EngineReply<unknown> | undefined> }>();
 
   constructor(init: WorkerInit, onResponse: (w: EngineWorker, r: WorkerResponse) => void, onExit: (w: EngineWorker) => void) {
@@ -348,20 +354,33 @@ export class CueEngine {
     });
   }
 
-  /** Gives every free worker the next message, groups taking turns. */
+  /**
+   * Gives every free worker the next message, groups taking turns; then a
+   * second message to each worker busy with a trusted group's, from a
+   * trusted group.
+   */
   private pump(): void {
     while (!this.closed) {
-      const worker = this.workers.find((w) => w.isReady && !w.retired && !w.job);
-      if (!worker) return;
-      const group = this.nextGroup();
-      if (!group) return;
-      this.dispatch(worker, group);
+      const free = this.workers.find((w) => w.isReady && !w.retired && w.jobs.length === 0);
+      const group = free && this.nextGroup(false);
+      if (free && group) {
+        this.dispatch(free, group);
+        continue;
+      }
+      const busy = this.workers.find((w) => w.isReady && !w.retired && w.jobs.length === 1 && this.trusted(w.jobs[0]!.group));
+      const trustedGroup = busy && this.nextGroup(true);
+      if (!busy || !trustedGroup) return;
+      this.dispatch(busy, trustedGroup);
     }
   }
 
-  private nextGroup(): Group | undefined {
+  private trusted(group: Group): boolean {
+    return group.fastStreak >= trustAfter && Date.now() >= group.slowUntil;
+  }
+
+  private nextGroup(trustedOnly: boolean): Group | undefined {
     for (const [name, group] of this.groups) {
-      if (group.queue.length > 0 && group.busy < this.share(group)) {
+      if (group.queue.length > 0 && group.busy < this.share(group) && (!trustedOnly || this.trusted(group))) {
         // To the back of the turn order.
         this.groups.delete(name);
         this.groups.set(name, group);
@@ -379,9 +398,10 @@ export class CueEngine {
    */
   private share(group: Group): number {
     const ready = this.workers.filter((w) => w.isReady && !w.retired).length;
+    // Counted in messages: a trusted group may have two at each worker.
+    if (this.trusted(group)) return 2 * ready;
     if (this.workers.length < 2) return 1;
     if (Date.now() < group.slowUntil) return ready - 1;
-    if (group.fastStreak >= trustAfter) return ready;
     return ready === this.workers.length ? Math.max(1, ready - 1) : ready - 1;
   }
 
@@ -393,7 +413,7 @@ export class CueEngine {
       return;
     }
     const slow = Date.now() < group.slowUntil;
-    const free = this.workers.filter((w) => w.isReady && !w.retired && !w.job).length;
+    const free = this.workers.filter((w) => w.isReady && !w.retired && w.jobs.length === 0).length;
     const pending = group.queue.findIndex((q) => !isValidation(q));
     const count = pending < 0 ? group.queue.length : pending;
     const size = head.alone || slow ? 1 : Math.min(maxBatch, Math.ceil(count / Math.max(1, free)));
@@ -416,9 +436,17 @@ export class CueEngine {
     for (const s of install) worker.installed.add(s.id);
     const job: Job = { id: ++this.nextRequest, group, started: Date.now(), limitMs: work.call ? this.timeoutMs : this.evaluationTimeoutMs, ...work };
     group.busy++;
-    worker.job = job;
-    job.timer = setTimeout(() => this.onTimeout(worker, job), job.limitMs);
+    worker.jobs.push(job);
+    if (worker.jobs.length === 1) this.startTimer(worker);
     worker.thread.postMessage({ id: job.id, install, call } satisfies WorkerRequest);
+  }
+
+  /** The limit of the job the worker works on now runs from now. */
+  private startTimer(worker: EngineWorker): void {
+    const job = worker.jobs[0];
+    if (!job) return;
+    job.started = Date.now();
+    job.timer = setTimeout(() => this.onTimeout(worker, job), job.limitMs);
   }
 
   private sendDirect(worker: EngineWorker, call: WorkerOp): Promise<EngineReply<unknown> | undefined> {
@@ -437,12 +465,13 @@ export class CueEngine {
       else direct.settle.resolve(response.reply);
       return;
     }
-    const job = worker.job;
+    const job = worker.jobs[0];
     if (job?.id !== response.id) return;
     this.finish(worker, job);
     if (response.fatal) {
-      // The worker exits after this answer; its exit brings the replacement.
+      // The worker exits after this answer; its exit brings the replacement. What waited behind goes back now.
       worker.retired = true;
+      for (const next of worker.jobs.splice(0).reverse()) this.requeue(next);
       this.failed(job, response.outOfMemory ? "memory" : `the CUE engine failed: ${response.fatal}`);
     } else {
       this.answered(job, response.reply);
@@ -452,10 +481,11 @@ export class CueEngine {
     this.pump();
   }
 
-  /** Ends a job's accounting and judges how quick it was. */
+  /** Ends the accounting of the worker's current job, judges how quick it was, and starts the clock of the next. */
   private finish(worker: EngineWorker, job: Job): void {
     clearTimeout(job.timer);
-    worker.job = undefined;
+    worker.jobs.shift();
+    this.startTimer(worker);
     job.group.busy--;
     // Half the time limit counts as slow.
     if (Date.now() - job.started > job.limitMs / 2) this.slow(job.group);
@@ -507,7 +537,7 @@ export class CueEngine {
   }
 
   private onTimeout(worker: EngineWorker, job: Job): void {
-    if (worker.job !== job) return;
+    if (worker.jobs[0] !== job) return;
     this.finish(worker, job);
     this.failed(job, "time");
     // The only way to stop a wasm call that does not end is to end its thread.
@@ -522,7 +552,7 @@ export class CueEngine {
       setTimeout(() => this.replenish(), 1000).unref();
       return;
     }
-    const job = worker.job;
+    const job = worker.jobs[0];
     if (job) {
       // Ended without answering (its JavaScript heap limit, or killed).
       this.finish(worker, job);
@@ -551,6 +581,8 @@ export class CueEngine {
     if (index < 0 || this.closed) return;
     this.counters.restarts++;
     worker.retired = true;
+    // Messages it had not started on go back to the front of their queues, in order.
+    for (const job of worker.jobs.splice(0).reverse()) this.requeue(job);
     const spare = this.spare?.isReady ? this.spare : undefined;
     if (spare) this.spare = undefined;
     const replacement = spare ?? this.spawn();
@@ -561,6 +593,14 @@ export class CueEngine {
     worker.direct.clear();
     void worker.thread.terminate();
     this.replenish();
+  }
+
+  private requeue(job: Job): void {
+    clearTimeout(job.timer);
+    job.group.busy--;
+    if (job.call) return void job.group.queue.unshift(job.call);
+    job.group.queue.unshift(...job.validations!);
+    job.group.queuedBytes += job.validations!.reduce((n, q) => n + q.document.length, 0);
   }
 
   private replenish(): void {
