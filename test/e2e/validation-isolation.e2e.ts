@@ -16,7 +16,7 @@ const rssBoundBytes = (workers: number, memoryLimitMb: number) => (800 + workers
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
 
 describe("one product's hostile schema does not stall another product", () => {
-  // The defaults (2 s, 256 MiB), with two workers whatever the machine's cores.
+  // The default time limit (2 s), a memory limit of 256 MiB, two workers whatever the machine's cores.
   const workers = 2;
   const memoryLimitMb = 256;
   let dir: string;
@@ -28,6 +28,7 @@ describe("one product's hostile schema does not stall another product", () => {
     platform = await startPlatform({
       MESHSTREAM_DATA_DIR: dir,
       MESHSTREAM_VALIDATION_WORKERS: String(workers),
+      MESHSTREAM_VALIDATION_MEMORY_MB: String(memoryLimitMb),
     }, 60_000);
     client = new TestClient(platform.address);
   });

@@ -25,8 +25,11 @@ export interface CueEngineOptions {
   /**
    * Most linear memory one worker's engine may use: an evaluation that needs
    * more fails inside the engine, is refused with CueLimitError, and the
-   * worker is replaced. A worker that ends a call above half of it is
-   * replaced too, which gives the memory back. 0 for no limit. Default 256 MiB.
+   * worker is replaced. 0 (the default) for none: some of Go's out-of-memory
+   * paths (a `list.Range` past the limit) end the whole process with SIGSEGV
+   * instead of a trap, so the limit is for what has been tried with it. A
+   * worker that ends a call above half the limit (128 MiB without one) is
+   * replaced, which gives the memory back.
    */
   readonly memoryLimitBytes?: number;
   /** Most bytes of documents one group may have waiting; past it validate() fails with CueBusyError. Default 64 MiB. */
@@ -206,7 +209,7 @@ export class CueEngine {
   private constructor(options: CueEngineOptions) {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.evaluationTimeoutMs = options.evaluationTimeoutMs ?? this.timeoutMs;
-    this.memoryLimitBytes = options.memoryLimitBytes ?? 256 * 1024 * 1024;
+    this.memoryLimitBytes = options.memoryLimitBytes ?? 0;
     this.maxQueuedBytesPerGroup = options.maxQueuedBytesPerGroup ?? 64 * 1024 * 1024;
     this.maxDocumentBytes = options.maxDocumentBytes ?? 16 * 1024 * 1024;
   }
@@ -476,7 +479,7 @@ export class CueEngine {
     } else {
       this.answered(job, response.reply);
       // Linear memory never shrinks: a worker that needed much of it gives it back by being replaced.
-      if (this.memoryLimitBytes > 0 && (response.memoryBytes ?? 0) > this.memoryLimitBytes / 2) this.retire(worker);
+      if ((response.memoryBytes ?? 0) > (this.memoryLimitBytes > 0 ? this.memoryLimitBytes / 2 : 128 * 1024 * 1024)) this.retire(worker);
     }
     this.pump();
   }

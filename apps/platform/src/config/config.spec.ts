@@ -6,7 +6,7 @@ describe("loadConfig", () => {
     expect(c.listen).toEqual({ host: "127.0.0.1", port: 50051 });
     expect(c.channel).toBe("embedded");
     expect(c.maxEventBytes).toBe(1024 * 1024);
-    expect(c.validation).toEqual({ workers: undefined, timeoutMs: 2000, memoryLimitBytes: 256 * 1024 * 1024, maxQueuedBytesPerProduct: 64 * 1024 * 1024 });
+    expect(c.validation).toEqual({ workers: undefined, timeoutMs: 2000, memoryLimitBytes: 0, maxQueuedBytesPerProduct: 64 * 1024 * 1024 });
   });
 
   it("reads the validation pool's limits", () => {

@@ -31,7 +31,7 @@ const schema = z.object({
   MESHSTREAM_MAX_SCHEMA_BYTES: positiveInt(16 * 1024 * 1024).default(256 * 1024),
   MESHSTREAM_VALIDATION_WORKERS: positiveInt(64).optional(),
   MESHSTREAM_VALIDATION_TIMEOUT_MS: positiveInt(600_000).default(2000),
-  MESHSTREAM_VALIDATION_MEMORY_MB: positiveInt(4096).default(256),
+  MESHSTREAM_VALIDATION_MEMORY_MB: z.coerce.number().int().min(0).max(4096).default(0),
   MESHSTREAM_VALIDATION_QUEUE_MB: positiveInt(4096).default(64),
 });
 
