@@ -91,11 +91,78 @@ describe("Catalog", () => {
     expect(err.message).toMatch(message);
   });
 
+  it("answers concurrent registrations with one winner each, dense versions, and answers that match the store", async () => {
+    await catalog.createDataProduct({ name: "racing", owner: "o", description: "", source: "" });
+    const products = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => catalog.createDataProduct({ name: "contested", owner: `o${i}`, description: "", source: "" })));
+    expect(products.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(products.filter((r) => r.status === "rejected").map((r) => (r.reason as CatalogError).code)).toEqual(Array(9).fill("already_exists"));
+    expect(catalog.getDataProduct("contested").owner).toBe((products.find((r) => r.status === "fulfilled") as PromiseFulfilledResult<{ owner: string }>).value.owner);
+
+    const type = { type: "race.v", dataProduct: "racing", description: "", compatibility: "BACKWARD" as const, definition: "#T" };
+    await catalog.registerEventType(type);
+    // The same schema ten times at once: one version, one created: true.
+    const same = await Promise.all(Array.from({ length: 10 }, () => catalog.registerSchemaVersion({ type: "race.v", cueSource: "#T: {a: int}" })));
+    expect(same.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(same.map((r) => r.version.version))).toEqual(new Set([1]));
+    // Ten different schemas at once, each compatible with version 1 but not with each other: the first
+    // stored becomes version 2, and every other one, checked again against the version it would now follow, is refused.
+    const rivals = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => catalog.registerSchemaVersion({ type: "race.v", cueSource: `#T: {a: int, f${i}?: int}` })));
+    expect(rivals.filter((r) => r.status === "fulfilled").map((r) => r.value)).toEqual([expect.objectContaining({ created: true, version: expect.objectContaining({ version: 2 }) })]);
+    expect(rivals.filter((r) => r.status === "rejected").map((r) => (r.reason as { code: string }).code)).toEqual(Array(9).fill("failed_precondition"));
+    // With no policy, ten at once all land on dense numbers, or are told to try again.
+    await catalog.registerEventType({ ...type, type: "race.n", compatibility: "NONE" });
+    const many = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => catalog.registerSchemaVersion({ type: "race.n", cueSource: `#T: {n${i}: int}` })));
+    const created = many.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    for (const r of many) if (r.status === "rejected") expect((r.reason as CatalogError).code).toBe("aborted");
+    expect(created.every((r) => r.created)).toBe(true);
+    const stored = catalog.listSchemaVersions("race.n", 100, "").items;
+    expect(stored.map((v) => v.version)).toEqual(Array.from({ length: created.length }, (_, i) => i + 1));
+    for (const r of created) expect(stored.find((v) => v.version === r.version.version)?.cueSource).toBe(r.version.cueSource);
+    expect(catalog.getEventType("race.n").latestVersion).toBe(stored.length);
+  });
+
   it("refuses bad names, unknown products and duplicates", async () => {
     expect(await codeOf(catalog.registerEventType({ type: "has space", dataProduct: "people", description: "", compatibility: "BACKWARD", definition: "#T" }))).toBe("invalid_argument");
     expect(await codeOf(catalog.registerEventType({ type: "x.y", dataProduct: "ghosts", description: "", compatibility: "BACKWARD", definition: "#T" }))).toBe("not_found");
     expect(await codeOf(catalog.createDataProduct({ name: "people", owner: "", description: "", source: "" }))).toBe("already_exists");
     expect(await codeOf(catalog.createDataProduct({ name: "Bad Name", owner: "", description: "", source: "" }))).toBe("invalid_argument");
     expect(await codeOf(Promise.resolve().then(() => catalog.getDataProduct("ghosts")))).toBe("not_found");
+    // Too long to be a name the catalog could hold: the limit is named, and the store is not asked.
+    expect(() => catalog.getEventType("t".repeat(10_000))).toThrow("event type of 10000 characters is longer than the limit of 255 characters");
+    expect(() => catalog.getDataProduct("p".repeat(10_000))).toThrow("data product name of 10000 characters is longer than the limit of 63 characters");
+  });
+});
+
+describe("Catalog probing new schemas under the engine's limits", () => {
+  let engine: CueEngine;
+  let store: EmbeddedCatalogStore;
+  let catalog: Catalog;
+  beforeAll(async () => {
+    // No memory limit: a list.Range past it ends the process (see CueEngineOptions.memoryLimitBytes).
+    engine = await CueEngine.start({ workers: 1, timeoutMs: 30_000, evaluationTimeoutMs: 5000 });
+    store = EmbeddedCatalogStore.open(tempDir("catalog"));
+    catalog = new Catalog(store, engine, { maxSourceBytes: 4096 });
+    await catalog.createDataProduct({ name: "probed", owner: "o", description: "", source: "" });
+    await catalog.registerEventType({ type: "probed.t", dataProduct: "probed", description: "", compatibility: "NONE", definition: "#T" });
+  });
+  afterAll(async () => {
+    await store.close();
+    await engine.close();
+  });
+
+  it.each([
+    ["a list as long as a field says", 'import "list"\n#T: {n: int, l: list.Range(0, n, 1)}', /^schema evaluation exceeded the (time|memory) limit of 5000 ms on a generated large document: \{"n":1000000000\}$/],
+    ["a list as long as the difference of two fields", 'import "list"\n#T: {a: int, b: int, l: list.Range(0, a - b, 1)}', /^schema evaluation exceeded the (time|memory) limit .* on a generated mixed document: \{"a":1000000000,"b":-1000000000\}$/],
+  ])("refuses %s with INVALID_ARGUMENT naming the limit and the document", async (_what, cueSource, message) => {
+    const err = (await catalog.registerSchemaVersion({ type: "probed.t", cueSource }).catch((e: unknown) => e)) as CatalogError;
+    expect(err).toBeInstanceOf(CatalogError);
+    expect(err.code).toBe("invalid_argument");
+    expect(err.message).toMatch(message);
+    expect(catalog.listSchemaVersions("probed.t", 10, "").items).toEqual([]);
+  });
+
+  it("registers a schema whose cost stays within the limits on every generated document", async () => {
+    const r = await catalog.registerSchemaVersion({ type: "probed.t", cueSource: 'import "list"\n#T: {n: int & <=100, l: list.Range(0, n, 1), tags?: [...string]}' });
+    expect(r.created).toBe(true);
   });
 });

@@ -41,6 +41,13 @@ describe("declarations in schemas/", () => {
     expect(again.listDataProducts(10, "").items).toHaveLength(1);
   });
 
+  it("loads the same declarations from two catalogs on one store at the same time (two instances starting)", async () => {
+    const { dir, catalog } = freshCatalog();
+    const other = catalogAt(dir);
+    await Promise.all([loadDeclarations(shipped, catalog, engine), loadDeclarations(shipped, other, engine)]);
+    expect(other.listSchemaVersions("MySource:newPerson", 10, "").items.map((v) => v.version)).toEqual([1]);
+  });
+
   const declare = (product: string, files: Record<string, string>) => {
     const root = tempDir("schemas");
     mkdirSync(join(root, product));

@@ -65,6 +65,8 @@ async function apply(catalog: Catalog, d: Declaration, folder: string, file: str
   const fail = (err: unknown): never => {
     throw new DeclarationError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
   };
+  // Another platform instance sharing the catalog may load the same declarations at the same time.
+  const unlessThere = (err: unknown) => ((err as { code?: unknown }).code === "already_exists" ? undefined : fail(err));
   const known = (fn: () => unknown) => {
     try {
       fn();
@@ -74,14 +76,14 @@ async function apply(catalog: Catalog, d: Declaration, folder: string, file: str
     }
   };
   const { name, owner, description = "", source = "" } = d.product;
-  if (!known(() => catalog.getDataProduct(name))) await catalog.createDataProduct({ name, owner, description, source, access: d.access }).catch(fail);
+  if (!known(() => catalog.getDataProduct(name))) await catalog.createDataProduct({ name, owner, description, source, access: d.access }).catch(unlessThere);
   // The declared access wins at every start; a product that declares none keeps what the Catalog API set.
-  else if (d.access && !sameAccess(catalog.getDataProduct(name).access, d.access)) await catalog.setDataProductAccess(name, d.access).catch(fail);
+  if (d.access && !sameAccess(catalog.getDataProduct(name).access, d.access)) await catalog.setDataProductAccess(name, d.access).catch(fail);
   for (const [type, t] of Object.entries(d.types ?? {})) {
     if (!known(() => catalog.getEventType(type))) {
       await catalog
         .registerEventType({ type, dataProduct: name, description: t.description ?? "", compatibility: t.compatibility ?? "BACKWARD", definition: t.definition })
-        .catch(fail);
+        .catch(unlessThere);
     }
     const schemaFile = join(folder, t.schema);
     if (!existsSync(schemaFile)) fail(new Error(`types."${type}".schema: ${t.schema} does not exist beside the declaration`));

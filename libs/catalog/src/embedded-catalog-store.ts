@@ -1,11 +1,15 @@
 import { join } from "node:path";
 import { open, type Database, type RootDatabase } from "lmdb";
 import type { CatalogStore } from "./catalog-store";
-import type { DataProduct, EventType, SchemaVersion } from "./model";
+import type { AccessRevision, DataProduct, EventType, SchemaVersion } from "./model";
 
 type Key = [string, string] | [string, string, number];
 
-/** The catalog on local disk (LMDB, synchronous commits), beside the embedded channel. */
+/**
+ * The catalog on local disk (LMDB, synchronous commits), beside the embedded
+ * channel. A conditional write is one LMDB write transaction: its check and
+ * its put see no other writer in between, in this process or any other.
+ */
 export class EmbeddedCatalogStore implements CatalogStore {
   private constructor(
     private readonly env: RootDatabase,
@@ -17,8 +21,8 @@ export class EmbeddedCatalogStore implements CatalogStore {
     return new EmbeddedCatalogStore(env, env.openDB<unknown, Key>({ name: "entries", encoding: "json", keyEncoding: "ordered-binary" }));
   }
 
-  async putProduct(product: DataProduct): Promise<void> {
-    await this.entries.put(["product", product.name], product);
+  createProduct(product: DataProduct): Promise<boolean> {
+    return this.createIf(["product", product.name], product);
   }
 
   getProduct(name: string): DataProduct | undefined {
@@ -29,8 +33,8 @@ export class EmbeddedCatalogStore implements CatalogStore {
     return this.range<DataProduct>("product");
   }
 
-  async putEventType(eventType: EventType): Promise<void> {
-    await this.entries.put(["type", eventType.type], eventType);
+  createEventType(eventType: EventType): Promise<boolean> {
+    return this.createIf(["type", eventType.type], eventType);
   }
 
   getEventType(type: string): EventType | undefined {
@@ -41,16 +45,36 @@ export class EmbeddedCatalogStore implements CatalogStore {
     return this.range<EventType>("type");
   }
 
-  async putSchemaVersion(version: SchemaVersion): Promise<void> {
-    await this.entries.put(["schema", version.type, version.version], version);
+  createSchemaVersion(version: SchemaVersion): Promise<boolean> {
+    const previous: Key | undefined = version.version > 1 ? ["schema", version.type, version.version - 1] : undefined;
+    return this.createIf(["schema", version.type, version.version], version, previous);
   }
 
   listSchemaVersions(type: string): SchemaVersion[] {
     return [...this.entries.getRange({ start: ["schema", type, 0], end: ["schema", type, Number.MAX_SAFE_INTEGER] })].map((e) => e.value as SchemaVersion);
   }
 
+  createAccessRevision(revision: AccessRevision): Promise<boolean> {
+    const previous: Key | undefined = revision.revision > 1 ? ["access", revision.product, revision.revision - 1] : undefined;
+    return this.createIf(["access", revision.product, revision.revision], revision, previous);
+  }
+
+  latestAccessRevision(product: string): AccessRevision | undefined {
+    const [last] = this.entries.getRange({ start: ["access", product, Number.MAX_SAFE_INTEGER], end: ["access", product, 0], reverse: true, limit: 1 });
+    return last?.value as AccessRevision | undefined;
+  }
+
   async close(): Promise<void> {
     await this.env.close();
+  }
+
+  /** Puts `value` at `key` when the key is free and `after` (if given) is taken, in one transaction. */
+  private createIf(key: Key, value: unknown, after?: Key): Promise<boolean> {
+    return this.entries.transaction(() => {
+      if (this.entries.doesExist(key) || (after && !this.entries.doesExist(after))) return false;
+      void this.entries.put(key, value);
+      return true;
+    });
   }
 
   private range<T>(kind: string): T[] {

@@ -1,106 +1,209 @@
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from "kafkajs";
 import type { CatalogStore } from "./catalog-store";
-import type { DataProduct, EventType, SchemaVersion } from "./model";
+import { CatalogError, type AccessRevision, type DataProduct, type EventType, type SchemaVersion } from "./model";
 
 export interface KafkaCatalogStoreOptions {
   readonly brokers: readonly string[];
   /** The compacted topic that holds the catalog. */
   readonly topic: string;
   readonly replicationFactor?: number;
+  /** How long a write waits to read its own record back. Default 30 s. */
+  readonly readBackTimeoutMs?: number;
 }
 
-type Entry = DataProduct | EventType | SchemaVersion;
+type Entry = DataProduct | EventType | SchemaVersion | AccessRevision;
+
+interface Accepted {
+  readonly proposal: string;
+  readonly entry: Entry;
+}
+
+interface Waiter {
+  readonly offset: bigint;
+  readonly resolve: () => void;
+}
 
 /**
- * The catalog in a compacted Kafka topic, so that several platform instances
- * share it: every entry is a record keyed by what it is, the latest record of
- * a key wins. Each instance reads the whole topic at start and then follows
- * it, keeping the view in memory; a write resolves once Kafka has it (acks=all).
+ * The catalog in a compacted Kafka topic (one partition), so that several
+ * platform instances share it.
+ *
+ * Every write is a proposal: a record keyed `<entry key> <proposal id>`.
+ * Every instance applies the topic in log order with the same rule — the
+ * first proposal for a free key wins (a schema version also needs its
+ * predecessor), later ones for that key are ignored — so all instances
+ * agree on every winner, and a fresh instance replaying the topic decides
+ * the same way. The writer waits until it has applied its own record (read
+ * your write) and answers whether it won. Proposal keys are unique, so
+ * compaction never replaces a winner; a loser tombstones its own record.
+ * Records written by earlier versions (keyed by the entry key alone) are
+ * read as proposals too.
  */
 export class KafkaCatalogStore implements CatalogStore {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Accepted>();
+  private applied = -1n;
+  private waiters: Waiter[] = [];
+  /** Tombstones of lost proposals still being sent: close() lets them finish. */
+  private readonly cleanups = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly admin: Admin,
     private readonly producer: Producer,
     private readonly consumer: Consumer,
     private readonly topic: string,
+    private readonly readBackTimeoutMs: number,
   ) {}
 
   static async open(options: KafkaCatalogStoreOptions): Promise<KafkaCatalogStore> {
     const kafka = new Kafka({ clientId: "meshstream-catalog", brokers: [...options.brokers], logLevel: logLevel.NOTHING });
-    const store = new KafkaCatalogStore(kafka.admin(), kafka.producer({ idempotent: true, maxInFlightRequests: 1 }), kafka.consumer({ groupId: `meshstream-catalog-${randomUUID()}` }), options.topic);
+    const store = new KafkaCatalogStore(
+      kafka.admin(),
+      kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
+      // A writer waits to read its own record back: fetches return at once when there is data, and idle ones soon.
+      kafka.consumer({ groupId: `meshstream-catalog-${randomUUID()}`, maxWaitTimeInMs: 100 }),
+      options.topic,
+      options.readBackTimeoutMs ?? 30_000,
+    );
     await store.admin.connect();
     await store.admin.createTopics({
       waitForLeaders: true,
       topics: [{ topic: options.topic, numPartitions: 1, replicationFactor: options.replicationFactor ?? 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
     });
     await store.producer.connect();
-    const high = (await store.admin.fetchTopicOffsets(options.topic))[0]?.high ?? "0";
-    let caughtUp!: () => void;
-    const loaded = new Promise<void>((resolve) => (caughtUp = resolve));
-    if (high === "0") caughtUp();
+    const high = BigInt((await store.admin.fetchTopicOffsets(options.topic))[0]?.high ?? "0");
     await store.consumer.connect();
     await store.consumer.subscribe({ topic: options.topic, fromBeginning: true });
     await store.consumer.run({
       autoCommit: false,
-      eachMessage: async ({ message }) => {
-        const key = message.key?.toString();
-        if (key && message.value) store.entries.set(key, JSON.parse(message.value.toString()) as Entry);
-        if (BigInt(message.offset) + 1n >= BigInt(high)) caughtUp();
-      },
+      eachMessage: async ({ message }) => store.apply(BigInt(message.offset), message.key?.toString(), message.value),
     });
-    await loaded;
+    // Loaded once everything written before the start is applied.
+    if (high > 0n) await store.readBack(high - 1n);
     return store;
   }
 
-  putProduct(product: DataProduct): Promise<void> {
-    return this.put(`product/${product.name}`, product);
+  createProduct(product: DataProduct): Promise<boolean> {
+    return this.propose(`product/${product.name}`, product);
   }
 
   getProduct(name: string): DataProduct | undefined {
-    return this.entries.get(`product/${name}`) as DataProduct | undefined;
+    return this.entries.get(`product/${name}`)?.entry as DataProduct | undefined;
   }
 
   listProducts(): DataProduct[] {
     return this.list<DataProduct>("product/");
   }
 
-  putEventType(eventType: EventType): Promise<void> {
-    return this.put(`type/${eventType.type}`, eventType);
+  createEventType(eventType: EventType): Promise<boolean> {
+    return this.propose(`type/${eventType.type}`, eventType);
   }
 
   getEventType(type: string): EventType | undefined {
-    return this.entries.get(`type/${type}`) as EventType | undefined;
+    return this.entries.get(`type/${type}`)?.entry as EventType | undefined;
   }
 
   listEventTypes(): EventType[] {
     return this.list<EventType>("type/");
   }
 
-  putSchemaVersion(version: SchemaVersion): Promise<void> {
-    return this.put(`schema/${version.type}/${String(version.version).padStart(10, "0")}`, version);
+  createSchemaVersion(version: SchemaVersion): Promise<boolean> {
+    return this.propose(numberedKey("schema", version.type, version.version), version);
   }
 
   listSchemaVersions(type: string): SchemaVersion[] {
-    return this.list<SchemaVersion>(`schema/${type}/`);
+    // A type may contain "/": the prefix of type "a" also covers type "a/b".
+    return this.list<SchemaVersion>(`schema/${type}/`).filter((v) => v.type === type);
+  }
+
+  createAccessRevision(revision: AccessRevision): Promise<boolean> {
+    return this.propose(numberedKey("access", revision.product, revision.revision), revision);
+  }
+
+  latestAccessRevision(product: string): AccessRevision | undefined {
+    return this.list<AccessRevision>(`access/${product}/`)
+      .filter((r) => r.product === product)
+      .at(-1);
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled(this.cleanups);
     await Promise.allSettled([this.consumer.disconnect(), this.producer.disconnect(), this.admin.disconnect()]);
   }
 
-  private async put(key: string, entry: Entry): Promise<void> {
-    await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key, value: JSON.stringify(entry) }] });
-    // Our own write is visible at once; the consumer will bring the same record back.
-    this.entries.set(key, entry);
+  /** The one rule every instance applies, in log order. */
+  private apply(offset: bigint, recordKey: string | undefined, value: Buffer | null): void {
+    if (recordKey && value) {
+      const space = recordKey.lastIndexOf(" ");
+      const key = space < 0 ? recordKey : recordKey.slice(0, space);
+      const proposal = space < 0 ? `offset ${offset}` : recordKey.slice(space + 1);
+      if (!this.entries.has(key) && this.follows(key)) this.entries.set(key, { proposal, entry: JSON.parse(value.toString()) as Entry });
+    }
+    this.applied = offset;
+    const due = this.waiters.filter((w) => w.offset <= offset);
+    if (due.length > 0) {
+      this.waiters = this.waiters.filter((w) => w.offset > offset);
+      for (const w of due) w.resolve();
+    }
+  }
+
+  /** A schema version or an access revision is accepted only after its predecessor: numbers stay dense. */
+  private follows(key: string): boolean {
+    const kind = key.slice(0, key.indexOf("/"));
+    if (kind !== "schema" && kind !== "access") return true;
+    const slash = key.lastIndexOf("/");
+    const number = Number(key.slice(slash + 1));
+    return number <= 1 || this.entries.has(numberedKey(kind, key.slice(kind.length + 1, slash), number - 1));
+  }
+
+  private async propose(key: string, entry: Entry): Promise<boolean> {
+    const proposal = randomUUID();
+    const recordKey = `${key} ${proposal}`;
+    let offset: bigint;
+    try {
+      const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: recordKey, value: JSON.stringify(entry) }] });
+      offset = BigInt(meta!.baseOffset!);
+    } catch (err) {
+      throw new CatalogError("unavailable", `the catalog topic ${this.topic} did not take the write: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    await this.readBack(offset);
+    const won = this.entries.get(key)?.proposal === proposal;
+    // A losing proposal has no use: let compaction remove it.
+    if (!won) {
+      const cleanup = this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: recordKey, value: null }] }).catch(() => undefined);
+      this.cleanups.add(cleanup);
+      void cleanup.finally(() => this.cleanups.delete(cleanup));
+    }
+    return won;
+  }
+
+  /** Resolves once the record at `offset` is applied here. */
+  private readBack(offset: bigint): Promise<void> {
+    if (this.applied >= offset) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new CatalogError("unavailable", `the catalog topic ${this.topic} did not return offset ${offset} within ${this.readBackTimeoutMs} ms; the write may still take effect: read before retrying`));
+      }, this.readBackTimeoutMs);
+      const waiter: Waiter = {
+        offset,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.waiters.push(waiter);
+    });
   }
 
   private list<T>(prefix: string): T[] {
     return [...this.entries]
       .filter(([k]) => k.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([, v]) => v as T);
+      .map(([, v]) => v.entry as T);
   }
+}
+
+/** A schema version's or an access revision's key, padded so that the text order of keys is the number order. */
+function numberedKey(kind: "schema" | "access", name: string, n: number): string {
+  return `${kind}/${name}/${String(n).padStart(10, "0")}`;
 }

@@ -22,6 +22,17 @@ export interface DataProductAccess {
   readonly consumers: readonly string[];
 }
 
+/**
+ * A change of a product's access after its creation, numbered 1, 2, … per
+ * product like schema versions, so that concurrent changes on any instance
+ * are ordered by the store and the latest one is the product's access.
+ */
+export interface AccessRevision {
+  readonly product: string;
+  readonly revision: number;
+  readonly access: DataProductAccess;
+}
+
 export interface EventType {
   /** CloudEvents `type`, unique in the catalog. */
   readonly type: string;
@@ -49,7 +60,7 @@ export interface SchemaVersion {
 /** Errors in the platform's shared vocabulary (see libs/grpc status mapping). */
 export class CatalogError extends Error {
   constructor(
-    readonly code: "invalid_argument" | "not_found" | "already_exists" | "failed_precondition",
+    readonly code: "invalid_argument" | "not_found" | "already_exists" | "failed_precondition" | "aborted" | "unavailable",
     message: string,
     readonly violations?: readonly { field: string; description: string }[],
   ) {

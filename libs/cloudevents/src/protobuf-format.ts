@@ -2,6 +2,7 @@ import { create, toBinary, fromBinary, type MessageInitShape } from "@bufbuild/p
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { CloudEventSchema, type CloudEvent as CloudEventProto, type CloudEvent_CloudEventAttributeValueSchema } from "@meshstream/proto";
 import { optionalAttributes, requiredAttributes, type CloudEvent } from "./cloud-event";
+import { checkTime } from "./construct";
 
 /** A CloudEvent that lacks what the spec requires, naming every missing attribute. */
 export class MissingAttributesError extends Error {
@@ -48,7 +49,7 @@ export function fromProto(message: CloudEventProto): CloudEvent {
   const optional: Record<string, string> = {};
   const extensions: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.attributes)) {
-    const text = attributeText(value.attr);
+    const text = attributeText(name, value.attr);
     if (text === undefined) continue;
     if ((optionalAttributes as readonly string[]).includes(name)) optional[name] = text;
     else extensions[name] = text;
@@ -68,10 +69,10 @@ export function fromProto(message: CloudEventProto): CloudEvent {
   };
 }
 
-function attributeText(attr: CloudEventProto["attributes"][string]["attr"]): string | undefined {
+function attributeText(name: string, attr: CloudEventProto["attributes"][string]["attr"]): string | undefined {
   switch (attr.case) {
     case "ceTimestamp":
-      return timestampDate(attr.value).toISOString();
+      return checkTime(name, timestampDate(attr.value)).toISOString();
     case "ceBytes":
       return Buffer.from(attr.value).toString("base64");
     case undefined:

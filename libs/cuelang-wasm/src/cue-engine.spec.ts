@@ -1,5 +1,5 @@
 import { CueEngine, type Schema } from "./cue-engine";
-import { CueDocumentError, CueNotFoundError, CueSyntaxError, CueTimeoutError } from "./errors";
+import { CueDocumentError, CueLimitError, CueNotFoundError, CueSyntaxError, CueTimeoutError } from "./errors";
 
 const identity = `#Identity: {
 	// first name of the person
@@ -105,7 +105,9 @@ describe("CueEngine", () => {
         const docs = ['{"first":"Ann","Last":"Lee"}', big, '{"first":"Bob","Last":"Ray"}', '{"first":"x","Last":"Lee"}', '{"first":"Cy","Last":"Oh","Age":140}'];
         const results = await Promise.allSettled(docs.map((d) => quick.validate(target, d)));
         expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
-        expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(CueTimeoutError);
+        expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(CueLimitError);
+        expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "invalid_argument", message: "schema evaluation exceeded the time limit of 400 ms" });
+        expect(quick.counters.timeLimitExceeded).toBe(1);
         expect(results.map((r) => (r.status === "fulfilled" ? r.value.length : -1))).toEqual([0, -1, 0, 1, 1]);
       } finally {
         await quick.close();

@@ -6,7 +6,7 @@ import type { CueViolation, EngineErrorKind } from "./types";
  * structured violations with line:column.
  */
 export abstract class CueEngineError extends Error {
-  abstract readonly code: "invalid_argument" | "not_found" | "deadline_exceeded" | "internal";
+  abstract readonly code: "invalid_argument" | "not_found" | "deadline_exceeded" | "resource_exhausted" | "internal";
   constructor(
     message: string,
     readonly violations: readonly CueViolation[] = [],
@@ -31,7 +31,27 @@ export class CueDocumentError extends CueEngineError {
   readonly code = "invalid_argument";
 }
 
-/** The call ran past its time limit; the engine behind it was replaced. */
+/**
+ * Validating this document against this schema took more time or memory
+ * than one evaluation may: the document is refused (retrying it would cost
+ * the same), and the engine that ran it was replaced.
+ */
+export class CueLimitError extends CueEngineError {
+  readonly code = "invalid_argument";
+  constructor(
+    readonly limit: "time" | "memory",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Too much is waiting to be validated for one group (data product): try again later. */
+export class CueBusyError extends CueEngineError {
+  readonly code = "resource_exhausted";
+}
+
+/** A call other than a validation ran past its time limit; the engine behind it was replaced. */
 export class CueTimeoutError extends CueEngineError {
   readonly code = "deadline_exceeded";
 }

@@ -1,8 +1,10 @@
-export { CueEngine, type CueEngineOptions, type Definition, type Schema } from "./cue-engine";
+export { CueEngine, type CueEngineCounters, type CueEngineOptions, type Definition, type Schema, type ValidateOptions } from "./cue-engine";
 export {
+  CueBusyError,
   CueDocumentError,
   CueEngineError,
   CueInternalError,
+  CueLimitError,
   CueNotFoundError,
   CueSyntaxError,
   CueTimeoutError,

@@ -36,6 +36,10 @@ export interface WorkerResponse {
   readonly reply?: EngineReply<unknown>;
   /** Set when the engine trapped: the worker exits after answering. */
   readonly fatal?: string;
+  /** With `fatal`: the engine had used (nearly) all the memory it may. */
+  readonly outOfMemory?: boolean;
+  /** The engine's linear memory after the call (it never shrinks). */
+  readonly memoryBytes?: number;
 }
 
 export interface WorkerInit {
@@ -43,4 +47,6 @@ export interface WorkerInit {
   readonly module: WebAssembly.Module;
   readonly recycleAfter: number;
   readonly maxDepth: number;
+  /** The maximum written into the module's memory, 0 for none. */
+  readonly memoryLimitBytes: number;
 }

@@ -25,21 +25,52 @@ export interface InstanceOptions {
   readonly maxDepth: number;
 }
 
+/** How much of what the engine prints is kept (the start says why it failed; the rest is goroutine stacks). */
+const maxOutput = 2048;
+
 /**
  * One engine instance, called synchronously: it lives in a worker thread,
  * where blocking is the point. Replies stay raw; the pool types them.
  */
 export class WasmInstance {
+  private printed = "";
+
   private constructor(private readonly x: Exports) {}
 
   static async create(module: WebAssembly.Module, options: InstanceOptions): Promise<WasmInstance> {
     // No preopened directories and no environment: the engine gets no access to the host.
     const wasi = new WASI({ version: "preview1", args: [], env: {}, returnOnExit: true });
-    const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
+    const imports = wasi.getImportObject() as { wasi_snapshot_preview1: Record<string, unknown> };
+    let engine: WasmInstance | undefined;
+    // The engine writes only to stdout and stderr (it has no files): on a trap, the Go runtime
+    // prints why ("fatal error: out of memory") and then every goroutine's stack, thousands of
+    // lines. The start is kept for the pool to read; nothing reaches the platform's log.
+    imports.wasi_snapshot_preview1.fd_write = (_fd: number, iovs: number, count: number, written: number) => {
+      const view = new DataView(engine!.x.memory.buffer);
+      let total = 0;
+      for (let i = 0; i < count; i++) {
+        const ptr = view.getUint32(iovs + i * 8, true);
+        const len = view.getUint32(iovs + i * 8 + 4, true);
+        if (engine!.printed.length < maxOutput) engine!.printed += decoder.decode(new Uint8Array(view.buffer, ptr, Math.min(len, maxOutput)));
+        total += len;
+      }
+      view.setUint32(written, total, true);
+      return 0;
+    };
+    const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
+    engine = new WasmInstance(instance.exports as unknown as Exports);
     wasi.initialize(instance);
-    const exports = instance.exports as unknown as Exports;
-    exports.configure(options.recycleAfter, options.maxDepth);
-    return new WasmInstance(exports);
+    engine.x.configure(options.recycleAfter, options.maxDepth);
+    return engine;
+  }
+
+  /** The start of what the engine printed since clearOutput() (only a failing Go runtime prints). */
+  get output(): string {
+    return this.printed;
+  }
+
+  clearOutput(): void {
+    this.printed = "";
   }
 
   compile(filename: string, source: string): EngineReply<CompiledSchema> {

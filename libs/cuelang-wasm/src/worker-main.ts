@@ -48,10 +48,14 @@ async function main(): Promise<void> {
   port.on("message", (req: WorkerRequest) => {
     let response: WorkerResponse;
     try {
-      response = { id: req.id, reply: handleRequest(req) };
+      engine.clearOutput();
+      response = { id: req.id, reply: handleRequest(req), memoryBytes: engine.memoryBytes };
     } catch (err) {
-      // A trap (stack overflow, out of memory) leaves the instance unusable.
-      port.postMessage({ id: req.id, fatal: String(err) } satisfies WorkerResponse);
+      // A trap (stack overflow, out of memory) leaves the instance unusable. The Go runtime says
+      // why before it traps: "fatal error: out of memory" when the module's memory maximum is hit.
+      const said = engine.output.split("\n").find((l) => l.startsWith("fatal error") || l.startsWith("panic")) ?? "";
+      const outOfMemory = /out of memory/.test(engine.output);
+      port.postMessage({ id: req.id, fatal: said ? `${said} (${String(err)})` : String(err), outOfMemory, memoryBytes: engine.memoryBytes } satisfies WorkerResponse);
       process.exit(1);
     }
     port.postMessage(response);

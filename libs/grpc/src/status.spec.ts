@@ -2,7 +2,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { status as Code } from "@grpc/grpc-js";
 import { BadRequestSchema, StatusSchema } from "@meshstream/proto";
-import { CallError, isDomainError, toStatusObject } from "./status";
+import { CallError, isDomainError, maxStatusBytes, toStatusObject } from "./status";
 
 describe("toStatusObject", () => {
   it("carries code, message and BadRequest field violations in grpc-status-details-bin", () => {
@@ -29,5 +29,32 @@ describe("toStatusObject", () => {
     const sysErr = Object.assign(new Error("ECONNREFUSED 10.0.0.1:9092"), { code: "ECONNREFUSED" });
     expect(toStatusObject(sysErr)).toMatchObject({ code: Code.INTERNAL, details: "internal error" });
     expect(toStatusObject("boom")).toMatchObject({ code: Code.INTERNAL });
+  });
+});
+
+describe("bounded statuses", () => {
+  const trailers = (s: ReturnType<typeof toStatusObject>) => encodeURI(s.details).length + ((s.metadata!.get("grpc-status-details-bin")[0] as Buffer | undefined)?.toString("base64").length ?? 0);
+
+  it("cuts a megabyte-long value in the message and the violations to 200 characters, under 4 KB in all", () => {
+    const huge = "a".repeat(1_000_000);
+    const text = `#T.s: invalid value "${huge}" (does not match =~"^[A-Z]")`;
+    const s = toStatusObject(new CallError("invalid_argument", text, [{ field: `s.${huge}`, description: text }]));
+    expect(s.code).toBe(Code.INVALID_ARGUMENT);
+    expect(s.details).toBe(`#T.s: invalid value "${"a".repeat(200)}…" (does not match =~"^[A-Z]")`);
+    expect(trailers(s)).toBeLessThan(maxStatusBytes);
+    const rpc = fromBinary(StatusSchema, s.metadata!.get("grpc-status-details-bin")[0] as Buffer);
+    expect(anyUnpack(rpc.details[0]!, BadRequestSchema)?.fieldViolations[0]?.description).toBe(s.details);
+  });
+
+  it("drops violations from the end, and shortens a non-ASCII message, until the status fits", () => {
+    const violations = Array.from({ length: 5000 }, (_, i) => ({ field: `f${i}`, description: `#T.f${i}: conflicting values ${"x".repeat(150)} and int` }));
+    const s = toStatusObject(new CallError("invalid_argument", "many", violations));
+    expect(trailers(s)).toBeLessThanOrEqual(maxStatusBytes);
+    const kept = anyUnpack(fromBinary(StatusSchema, s.metadata!.get("grpc-status-details-bin")[0] as Buffer).details[0]!, BadRequestSchema)!.fieldViolations;
+    expect(kept.length).toBeGreaterThan(5);
+    expect(kept[0]?.field).toBe("f0");
+    const cjk = toStatusObject(new CallError("not_found", "型 ".repeat(2000)));
+    expect(trailers(cjk)).toBeLessThanOrEqual(maxStatusBytes);
+    expect(cjk.details.startsWith("型 型")).toBe(true);
   });
 });

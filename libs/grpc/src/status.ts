@@ -2,6 +2,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { Metadata, status as Code, type StatusObject } from "@grpc/grpc-js";
 import { BadRequestSchema, StatusSchema } from "@meshstream/proto";
+import { boundedText } from "./bounded-text";
 
 /**
  * The codes a domain error may carry. Domain libraries declare them as plain
@@ -12,6 +13,7 @@ export const domainCodes = {
   not_found: Code.NOT_FOUND,
   already_exists: Code.ALREADY_EXISTS,
   failed_precondition: Code.FAILED_PRECONDITION,
+  aborted: Code.ABORTED,
   out_of_range: Code.OUT_OF_RANGE,
   resource_exhausted: Code.RESOURCE_EXHAUSTED,
   unavailable: Code.UNAVAILABLE,
@@ -62,14 +64,32 @@ export class CallError extends Error implements DomainError {
 const detailsKey = "grpc-status-details-bin";
 
 /**
+ * Most bytes a status takes in the trailers: grpc-message (percent-encoded)
+ * and grpc-status-details-bin (base64) together. A C-core client (Python)
+ * refuses trailers past 8 KB with RESOURCE_EXHAUSTED instead of the error,
+ * and grpc-js stalls on very large ones.
+ */
+export const maxStatusBytes = 4096;
+
+const trailerBytes = (message: string, details: Uint8Array) => encodeURI(message).length + Math.ceil(details.length / 3) * 4;
+
+/**
  * Builds the google.rpc.Status of an error: the code, the message and, for
- * field violations, a google.rpc.BadRequest detail.
+ * field violations, a google.rpc.BadRequest detail. Texts are cut (long
+ * values to 200 characters with "…") and violations dropped from the end
+ * until the whole fits in maxStatusBytes.
  */
 export function toRpcStatus(err: DomainError) {
-  const details = err.violations?.length
-    ? [anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: err.violations.map((v) => ({ ...v })) }))]
-    : [];
-  return create(StatusSchema, { code: domainCodes[err.code], message: err.message, details });
+  let message = boundedText(err.message, 1024);
+  let violations = (err.violations ?? []).slice(0, 64).map((v) => ({ field: boundedText(v.field, 256), description: boundedText(v.description, 512) }));
+  for (;;) {
+    const details = violations.length ? [anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: violations }))] : [];
+    const status = create(StatusSchema, { code: domainCodes[err.code], message, details });
+    if (trailerBytes(message, toBinary(StatusSchema, status)) <= maxStatusBytes) return status;
+    // Percent-encoding can make a short text of non-ASCII characters several times longer.
+    if (violations.length > 0) violations = violations.slice(0, -1);
+    else message = boundedText(message, Math.floor(message.length / 2));
+  }
 }
 
 /**

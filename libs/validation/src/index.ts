@@ -1,1 +1,1 @@
-export { EventValidator, InvalidEventError, type Validated, type Violation } from "./event-validator";
+export { EventValidator, InvalidEventError, SchemaLimitError, type Validated, type Violation } from "./event-validator";

@@ -3,7 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AccessControl } from "@meshstream/access";
 import { Catalog, type CatalogChange, type CompatibilityPolicy, type DataProduct, type DataProductAccess, type EventType, type SchemaVersion } from "@meshstream/catalog";
 import type { CueEngine } from "@meshstream/cuelang-wasm";
-import { CallError, GrpcService, type CallContext, type ServiceImpl } from "@meshstream/grpc";
+import { boundedText, CallError, GrpcService, type CallContext, type ServiceImpl } from "@meshstream/grpc";
 import { CatalogService, CompatibilityPolicy as PolicyProto, type DataProductAccess as AccessProto, type EventInput } from "@meshstream/proto";
 import { Inject, Injectable } from "@nestjs/common";
 import { dataOf } from "../event-input";
@@ -102,10 +102,12 @@ export class CatalogController implements ServiceImpl<typeof CatalogService> {
   async validateEvent(req: { event?: EventInput }) {
     const type = req.event?.type ?? "";
     const version = this.catalog.getSchemaVersion(type, req.event?.schemaVersion ?? 0);
-    const violations = await this.engine.validate({ schema: await this.catalog.schemaOf(version), definition: version.definition }, dataOf(req.event));
+    const group = this.catalog.getEventType(type).dataProduct;
+    const violations = await this.engine.validate({ schema: await this.catalog.schemaOf(version), definition: version.definition }, dataOf(req.event), { group });
     return {
       valid: violations.length === 0,
-      violations: violations.map((v) => ({ field: v.path.join("."), description: v.message })),
+      // Cut as in error statuses: a megabyte-long value is no use repeated back.
+      violations: violations.map((v) => ({ field: boundedText(v.path.join("."), 256), description: boundedText(v.message, 512) })),
       schemaVersion: version.version,
     };
   }

@@ -31,7 +31,12 @@ class CatalogLifecycle implements OnModuleInit, OnApplicationShutdown {
 @Global()
 @Module({
   providers: [
-    { provide: CUE_ENGINE, useFactory: () => CueEngine.start() },
+    {
+      provide: CUE_ENGINE,
+      inject: [PLATFORM_CONFIG],
+      useFactory: ({ validation: v }: PlatformConfig) =>
+        CueEngine.start({ workers: v.workers, evaluationTimeoutMs: v.timeoutMs, memoryLimitBytes: v.memoryLimitBytes, maxQueuedBytesPerGroup: v.maxQueuedBytesPerProduct }),
+    },
     // On Kafka the catalog lives in a compacted topic, shared by every instance on that cluster.
     {
       provide: CATALOG_STORE,

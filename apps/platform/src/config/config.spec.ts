@@ -7,6 +7,7 @@ describe("loadConfig", () => {
     expect(c.channel).toBe("embedded");
     expect(c.maxEventBytes).toBe(1024 * 1024);
     expect(c.http).toEqual({ listen: { host: "127.0.0.1", port: 8080 }, corsOrigins: [], heartbeatMs: 15_000 });
+    expect(c.validation).toEqual({ workers: undefined, timeoutMs: 2000, memoryLimitBytes: 0, maxQueuedBytesPerProduct: 64 * 1024 * 1024 });
   });
 
   it("turns the HTTP face off, or reads its address and CORS origins", () => {
@@ -15,6 +16,11 @@ describe("loadConfig", () => {
     expect(c.http.listen).toEqual({ host: "127.0.0.2", port: 80 });
     expect(c.http.corsOrigins).toEqual(["https://app.example.com", "http://localhost:3000"]);
     expect(loadConfig({ MESHSTREAM_HTTP_CORS_ORIGINS: "*" }).http.corsOrigins).toEqual(["*"]);
+  });
+
+  it("reads the validation pool's limits", () => {
+    const c = loadConfig({ MESHSTREAM_VALIDATION_WORKERS: "3", MESHSTREAM_VALIDATION_TIMEOUT_MS: "500", MESHSTREAM_VALIDATION_MEMORY_MB: "128", MESHSTREAM_VALIDATION_QUEUE_MB: "8" });
+    expect(c.validation).toEqual({ workers: 3, timeoutMs: 500, memoryLimitBytes: 128 * 1024 * 1024, maxQueuedBytesPerProduct: 8 * 1024 * 1024 });
   });
 
   it("reads every variable", () => {
@@ -41,6 +47,8 @@ describe("loadConfig", () => {
     ["MESHSTREAM_HTTP_LISTEN", "on", /MESHSTREAM_HTTP_LISTEN="on"/],
     ["MESHSTREAM_HTTP_CORS_ORIGINS", "app.example.com/x", /MESHSTREAM_HTTP_CORS_ORIGINS=.*scheme:\/\/host/],
     ["MESHSTREAM_METRICS_LISTEN", "9464", /MESHSTREAM_METRICS_LISTEN="9464"/],
+    ["MESHSTREAM_VALIDATION_TIMEOUT_MS", "0", /MESHSTREAM_VALIDATION_TIMEOUT_MS="0"/],
+    ["MESHSTREAM_VALIDATION_MEMORY_MB", "lots", /MESHSTREAM_VALIDATION_MEMORY_MB="lots"/],
   ])("rejects %s=%s naming the variable and what is allowed", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

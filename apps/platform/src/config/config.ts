@@ -47,6 +47,10 @@ const schema = z.object({
   MESHSTREAM_HTTP_CORS_ORIGINS: commaList.pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, "origins such as https://app.example.com (scheme://host[:port]) or *"))),
   MESHSTREAM_HTTP_HEARTBEAT_MS: positiveInt(600_000).default(15_000),
   MESHSTREAM_METRICS_LISTEN: z.union([z.literal("off"), hostPort]).default("127.0.0.1:9464"),
+  MESHSTREAM_VALIDATION_WORKERS: positiveInt(64).optional(),
+  MESHSTREAM_VALIDATION_TIMEOUT_MS: positiveInt(600_000).default(2000),
+  MESHSTREAM_VALIDATION_MEMORY_MB: z.coerce.number().int().min(0).max(4096).default(0),
+  MESHSTREAM_VALIDATION_QUEUE_MB: positiveInt(4096).default(64),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -79,6 +83,8 @@ export interface PlatformConfig {
   };
   /** Where Prometheus scrapes /metrics; undefined when MESHSTREAM_METRICS_LISTEN=off. */
   readonly metricsListen?: { readonly host: string; readonly port: number };
+  /** The CUE engine's pool: workers (default one per core), limits per evaluation, backlog per data product. */
+  readonly validation: { readonly workers?: number; readonly timeoutMs: number; readonly memoryLimitBytes: number; readonly maxQueuedBytesPerProduct: number };
 }
 
 export class ConfigError extends Error {
@@ -127,6 +133,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
       heartbeatMs: c.MESHSTREAM_HTTP_HEARTBEAT_MS,
     },
     ...(metricsListen ? { metricsListen } : {}),
+    validation: {
+      workers: c.MESHSTREAM_VALIDATION_WORKERS,
+      timeoutMs: c.MESHSTREAM_VALIDATION_TIMEOUT_MS,
+      memoryLimitBytes: c.MESHSTREAM_VALIDATION_MEMORY_MB * 1024 * 1024,
+      maxQueuedBytesPerProduct: c.MESHSTREAM_VALIDATION_QUEUE_MB * 1024 * 1024,
+    },
   };
 }
 
@@ -137,12 +149,13 @@ function splitHostPort(v: string): { host: string; port: number } {
 
 const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 
+type Listener = readonly [variable: string, value: string, host: string];
+
 /**
  * TLS and authentication, and the rule that keeps the default safe:
  * plaintext and MESHSTREAM_AUTH=none only on a loopback listener, unless
  * MESHSTREAM_INSECURE=true says it is meant (and then every start warns).
  */
-type Listener = readonly [variable: string, value: string, host: string];
 
 function security(c: z.infer<typeof schema>, listeners: readonly Listener[], metrics: Listener | undefined): Pick<PlatformConfig, "tls" | "auth" | "warnings"> {
   const problems: string[] = [];

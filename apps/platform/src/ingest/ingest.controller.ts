@@ -1,7 +1,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Catalog } from "@meshstream/catalog";
 import type { EventChannel, OutgoingEvent } from "@meshstream/channel";
-import { completeEvent, fromProto, type EventDraft } from "@meshstream/cloudevents";
+import { checkDraft, completeEvent, fromProto, type EventDraft } from "@meshstream/cloudevents";
 import { AccessControl } from "@meshstream/access";
 import { CallError, GrpcService, isDomainError, toRpcStatus, type CallContext, type ServiceImpl } from "@meshstream/grpc";
 import { IngestService, type EventInput, type PublishStreamRequest } from "@meshstream/proto";
@@ -119,6 +119,8 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
       data = input.payload.case === "dataJson" ? input.payload.value : encoder.encode(dataOf(input));
       draft = { type: input.type, id: input.id, source: input.source, subject: input.subject, time: input.time ? timestampDate(input.time) : undefined, extensions: input.extensions };
     }
+    // Before any lookup: an over-long type must not reach the catalog's store.
+    checkDraft(draft);
     this.access.requireForType(ctx, "producer", draft.type);
     if (data.length > this.config.maxEventBytes) {
       throw new CallError("invalid_argument", `event data of ${data.length} bytes is larger than the limit of ${this.config.maxEventBytes} bytes`, [
