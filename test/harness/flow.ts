@@ -16,14 +16,28 @@ function rssOf(pid: number): number {
   return Number(kb) * 1024;
 }
 
+/** Seconds since the process started, from /proc (its start time in clock ticks after boot). */
+function ageOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const uptime = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+  return uptime - Number(fields[19]) / 100;
+}
+
+// The validation pool starts a spare worker 5 s after the platform (libs/cuelang-wasm): a baseline
+// taken before it is ready would count the spare's memory as growth.
+const settledAfterS = 10;
+
 /**
  * Stores `total` MySource:newPerson events numbered by `n`, of about
  * `padBytes` each, straight into the channel, while sampling the resident
  * memory of the platform process `pid` every 100 ms; then waits `settleMs`
- * more. Resolves with the growth from the start to the peak, in MiB.
+ * more. Resolves with the growth from the start to the peak, in MiB. The
+ * baseline is taken once the platform has settled (its spare worker running).
  */
 export async function storeWhileSampling(publisher: EventChannel, pid: number, total: number, padBytes: number, settleMs = 3000): Promise<{ baselineMiB: number; peakMiB: number; growthMiB: number }> {
   const pad = "x".repeat(padBytes);
+  const age = ageOf(pid);
+  if (age < settledAfterS) await new Promise((r) => setTimeout(r, (settledAfterS - age) * 1000));
   const baseline = rssOf(pid);
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
