@@ -1,3 +1,4 @@
+import { ChannelError, EventsExpiredError, InvalidPositionError, describePartition } from "./errors";
 import type { ChannelFilter, Delivery, FetchPage, StartPosition } from "./event-channel";
 import { matcher } from "./filter";
 import type { PartitionedLog } from "./partitioned-log";
@@ -5,10 +6,19 @@ import { decodePosition, encodePosition, type Cursor } from "./position";
 
 const batch = 256;
 
-/** Where a reader starts on each partition. */
+/**
+ * Where a reader starts on each partition. A position must name only
+ * partitions the filter reads, at offsets the log has given out; one whose
+ * events are no longer stored is refused with EventsExpiredError, whose
+ * position resumes where the log now starts (never silently).
+ */
 export async function startCursor(log: PartitionedLog, partitions: readonly string[], start: StartPosition): Promise<Cursor> {
   const cursor: Cursor = new Map();
   const given = start.kind === "after" ? decodePosition(start.position) : undefined;
+  for (const p of given?.keys() ?? []) {
+    if (!partitions.includes(p)) throw new InvalidPositionError(`it names ${describePartition(p)}, which this filter does not read`);
+  }
+  let expired: EventsExpiredError | undefined;
   for (const p of partitions) {
     const { low, high } = await log.bounds(p);
     let offset: bigint;
@@ -24,17 +34,32 @@ export async function startCursor(log: PartitionedLog, partitions: readonly stri
         break;
       case "after":
         offset = given!.get(p) ?? low;
+        if (offset > high) throw new InvalidPositionError(`offset ${offset} of ${describePartition(p)} is past its end (${high})`);
+        if (offset < low) expired ??= new EventsExpiredError(p, offset, low);
         break;
     }
-    // Records before `low` are gone (retention); start at what is left.
+    // Records before `low` are gone (retention): the earliest and time starts begin with what is left.
     cursor.set(p, offset < low ? low : offset);
   }
+  if (expired) throw atPosition(expired, cursor);
   return cursor;
+}
+
+/** Sets on a channel error where its reader resumes: the cursor, moved past what the log no longer has. */
+function atPosition(err: unknown, cursor: Cursor): unknown {
+  if (!(err instanceof ChannelError) || (err.code !== "unavailable" && err.code !== "data_loss")) return err;
+  const resume = new Map(cursor);
+  if (err instanceof EventsExpiredError) resume.set(err.partition, err.resumeAt);
+  err.position = encodePosition(resume);
+  return err;
 }
 
 /**
  * Reads the next matching records, partition by partition in turn, and
- * advances the cursor past every record read, matching or not.
+ * advances the cursor past every record read, matching or not. The log
+ * gives each partition's records from exactly the cursor on, consecutive; a
+ * read that fails after others succeeded returns what they gave, with the
+ * error for later, so that nothing the cursor passed is lost.
  */
 async function readOnce(
   log: PartitionedLog,
@@ -42,12 +67,17 @@ async function readOnce(
   accept: ReturnType<typeof matcher>,
   max: number,
   signal: AbortSignal,
-): Promise<{ deliveries: Delivery[]; advanced: boolean }> {
+): Promise<{ deliveries: Delivery[]; advanced: boolean; error?: unknown }> {
   const out: Delivery[] = [];
   let advanced = false;
   for (const [partition, from] of cursor) {
     if (out.length >= max) break;
-    const records = await log.read(partition, from, Math.min(batch, max - out.length), signal);
+    let records;
+    try {
+      records = await log.read(partition, from, Math.min(batch, max - out.length), signal);
+    } catch (err) {
+      return { deliveries: out, advanced, error: atPosition(err, cursor) };
+    }
     advanced ||= records.length > 0;
     for (const r of records) {
       cursor.set(partition, r.offset + 1n);
@@ -68,15 +98,13 @@ export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, 
     onReady?.();
     const accept = matcher(filter);
     while (!signal.aborted) {
-      const { deliveries, advanced } = await readOnce(log, cursor, accept, batch, signal);
-      if (!advanced) {
-        await log.waitForAppend(cursor, signal, 30_000);
-        continue;
-      }
+      const { deliveries, advanced, error } = await readOnce(log, cursor, accept, batch, signal);
       for (const d of deliveries) {
         if (signal.aborted) return;
         yield d;
       }
+      if (error) throw error;
+      if (!advanced) await log.waitForAppend(cursor, signal, 30_000);
     }
   } finally {
     if (cursor) log.forget(cursor);
@@ -92,9 +120,11 @@ export async function fetchLog(log: PartitionedLog, filter: ChannelFilter, curso
     const accept = matcher(filter);
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const { deliveries, advanced } = await readOnce(log, cursor, accept, max, signal);
+      const { deliveries, advanced, error } = await readOnce(log, cursor, accept, max, signal);
+      // A page already read is given; the error comes again with the next page.
+      if (error && deliveries.length === 0) throw error;
       const left = deadline - Date.now();
-      if (deliveries.length > 0 || left <= 0 || signal.aborted) return { deliveries, cursor: encodePosition(cursor) };
+      if (deliveries.length > 0 || error || left <= 0 || signal.aborted) return { deliveries, cursor: encodePosition(cursor) };
       if (!advanced) await log.waitForAppend(cursor, signal, left);
     }
   } finally {

@@ -37,6 +37,9 @@ export class GrpcServer {
   private readonly streams = new ActiveCalls();
   private port = 0;
   private stopping?: Promise<void>;
+  private started = false;
+  /** Dependencies that cannot serve now (e.g. the event channel's broker). */
+  private readonly down = new Set<string>();
 
   constructor(private readonly options: GrpcServerOptions) {
     const keepalive = {
@@ -101,7 +104,18 @@ export class GrpcServer {
   }
 
   markServing(): void {
-    this.setAll(ServingStatus.SERVING);
+    this.started = true;
+    this.refreshHealth();
+  }
+
+  /**
+   * A dependency every service needs (the event channel) is up or down:
+   * health says NOT_SERVING while one is down, SERVING again once all are up.
+   */
+  setDependency(name: string, up: boolean): void {
+    if (up) this.down.delete(name);
+    else this.down.add(name);
+    this.refreshHealth();
   }
 
   /** Idempotent: a second signal waits for the first shutdown. */
@@ -124,6 +138,10 @@ export class GrpcServer {
     const outcome = await Promise.race([drained, deadline]);
     clearTimeout(timer);
     if (outcome === "timeout") this.server.forceShutdown();
+  }
+
+  private refreshHealth(): void {
+    this.setAll(this.started && !this.stopping && this.down.size === 0 ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   }
 
   private setAll(status: ServingStatus): void {

@@ -1,7 +1,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { Metadata, status as Code, type StatusObject } from "@grpc/grpc-js";
-import { BadRequestSchema, StatusSchema } from "@meshstream/proto";
+import { BadRequestSchema, ErrorInfoSchema, StatusSchema } from "@meshstream/proto";
 
 /**
  * The codes a domain error may carry. Domain libraries declare them as plain
@@ -15,6 +15,7 @@ export const domainCodes = {
   out_of_range: Code.OUT_OF_RANGE,
   resource_exhausted: Code.RESOURCE_EXHAUSTED,
   unavailable: Code.UNAVAILABLE,
+  data_loss: Code.DATA_LOSS,
   deadline_exceeded: Code.DEADLINE_EXCEEDED,
   cancelled: Code.CANCELLED,
   unimplemented: Code.UNIMPLEMENTED,
@@ -33,6 +34,8 @@ export interface DomainError {
   readonly code: DomainCode;
   readonly message: string;
   readonly violations?: readonly FieldViolation[];
+  /** Sent as a google.rpc.ErrorInfo detail (domain "meshstream"), e.g. the position a reader resumes from. */
+  readonly info?: { readonly reason: string; readonly metadata: Readonly<Record<string, string>> };
 }
 
 export function isDomainError(err: unknown): err is DomainError {
@@ -67,6 +70,7 @@ export function toRpcStatus(err: DomainError) {
   const details = err.violations?.length
     ? [anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: err.violations.map((v) => ({ ...v })) }))]
     : [];
+  if (err.info) details.push(anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: err.info.reason, domain: "meshstream", metadata: { ...err.info.metadata } })));
   return create(StatusSchema, { code: domainCodes[err.code], message: err.message, details });
 }
 

@@ -10,6 +10,7 @@ import { EVENT_CHANNEL } from "../channel/channel.module";
 import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
 import { dataOf } from "../event-input";
+import { inOrder } from "./in-order";
 
 const encoder = new TextEncoder();
 type Result = { result: { case: "receipt"; value: { id: string; position: string; dataschema: string } } | { case: "error"; value: ReturnType<typeof toRpcStatus> } };
@@ -51,22 +52,27 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     return { results };
   }
 
-  /** Requests are prepared and stored concurrently (up to 256 at a time) and answered in order. */
+  /**
+   * Requests are prepared and stored concurrently (up to 256 at a time) and
+   * answered in order; they are handed to the channel in the order sent, so
+   * that a stream's events of one partition key are stored in that order.
+   */
   async *publishStream(requests: AsyncIterable<PublishStreamRequest>) {
     const window: Promise<Result>[] = [];
+    const submit = inOrder();
     let sequence = 0n;
     for await (const request of requests) {
-      window.push(this.one(request.event));
+      window.push(this.one(request.event, submit));
       if (window.length >= 256) yield { sequence: sequence++, result: await window.shift()! };
     }
     while (window.length) yield { sequence: sequence++, result: await window.shift()! };
   }
 
-  private async one(event: EventInput | undefined): Promise<Result> {
+  private async one(event: EventInput | undefined, submit: ReturnType<typeof inOrder>): Promise<Result> {
     try {
-      const outgoing = await this.prepare(event);
-      const [position] = await this.channel.publish([outgoing]);
-      return receiptResult(outgoing, position!);
+      const outgoing = this.prepare(event);
+      const [position] = await submit(outgoing, (o) => this.channel.publish([o]));
+      return receiptResult(await outgoing, position!);
     } catch (err) {
       return this.failure(err);
     }
