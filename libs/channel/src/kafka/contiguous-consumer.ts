@@ -28,61 +28,109 @@ const maxGapRetries = 10;
  * offset it drops the batch and seeks back — unless the log no longer holds
  * those offsets, which it reports as lost.
  *
+ * A crashed consumer is replaced by a fresh one (see open()) that rejoins
+ * the same way.
+ *
  * Offsets are dense: Meshstream's topics are written only by its idempotent,
  * non-transactional producer and never compacted. A gap that persists after
  * seeking back would contradict that; it stops the consumer (failed), rather
  * than skip.
  */
 export class ContiguousConsumer {
-  private readonly consumer: Consumer;
+  private consumer?: Consumer;
   private readonly gaps = new Map<number, number>();
+  private readonly paused = new Set<number>();
+  private generation = 0;
+  private restartTimer?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly topic: string,
-    groupId: string,
-    config: Omit<ConsumerConfig, "groupId">,
+    private readonly groupId: string,
+    private readonly config: Omit<ConsumerConfig, "groupId">,
     private readonly sink: ContiguousSink,
     /** The first offset the partition's log still holds. */
     private readonly lowOf: (partition: number) => Promise<bigint>,
-  ) {
-    this.consumer = kafka.consumer({ ...config, groupId });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      for (const partition of payload.memberAssignment[topic] ?? []) this.seek(partition);
-    });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      // A retriable crash restarts the consumer (and rejoins: see above); any other ends it.
-      if (!payload.restart && !this.stopped) this.sink.failed(channelErrorOf(payload.error, `read ${topic}`) as Error);
-    });
-  }
+  ) {}
 
+  /** Resolves once the consumer has joined its group and is positioned; rejects if it cannot. */
   async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.topic, fromBeginning: false });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => this.take(batch.partition, batch.messages.map(storedRecord)),
-    });
+    const consumer = this.open();
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.topic, fromBeginning: false });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch }) => {
+          if (consumer === this.consumer) await this.take(batch.partition, batch.messages.map(storedRecord));
+        },
+      });
+    } catch (err) {
+      if (consumer === this.consumer) this.consumer = undefined;
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    for (const partition of this.paused) this.pause(partition);
   }
 
   pause(partition: number): void {
-    this.consumer.pause([{ topic: this.topic, partitions: [partition] }]);
+    this.paused.add(partition);
+    this.consumer?.pause([{ topic: this.topic, partitions: [partition] }]);
   }
 
   resume(partition: number): void {
-    this.consumer.resume([{ topic: this.topic, partitions: [partition] }]);
+    this.paused.delete(partition);
+    this.consumer?.resume([{ topic: this.topic, partitions: [partition] }]);
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
     this.stopped = true;
-    return this.consumer.disconnect();
+    clearTimeout(this.restartTimer);
+    await this.consumer?.disconnect();
+  }
+
+  /**
+   * A consumer in a group of its own, new for every start: kafkajs restarts a
+   * crashed consumer in the same group with a new member id, and a broker
+   * that comes back after a crash keeps the old member until its session
+   * times out (30 s), holding the rejoin that long. A fresh group joins at once.
+   */
+  private open(): Consumer {
+    const consumer = this.kafka.consumer({
+      ...this.config,
+      groupId: `${this.groupId}-${this.generation++}`,
+      retry: { ...this.config.retry, restartOnFailure: async () => false },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const partition of payload.memberAssignment[this.topic] ?? []) this.seek(partition);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (consumer !== this.consumer || this.stopped) return;
+      if (retriable(payload.error)) this.restartLater(1000);
+      else this.sink.failed(channelErrorOf(payload.error, `read ${this.topic}`) as Error);
+    });
+    return consumer;
+  }
+
+  /** Replaces the crashed consumer by a fresh one, trying again while the broker does not answer. */
+  private restartLater(delayMs: number): void {
+    this.restartTimer = setTimeout(() => {
+      if (this.stopped) return;
+      this.start().catch((err: unknown) => {
+        if (this.stopped) return;
+        if (retriable(err)) this.restartLater(Math.min(delayMs * 2, 5000));
+        else this.sink.failed(channelErrorOf(err, `read ${this.topic}`) as Error);
+      });
+    }, delayMs);
+    this.restartTimer.unref();
   }
 
   private seek(partition: number): void {
     const next = this.sink.next(partition);
-    if (next !== undefined) this.consumer.seek({ topic: this.topic, partition, offset: next.toString() });
+    if (next !== undefined) this.consumer?.seek({ topic: this.topic, partition, offset: next.toString() });
   }
 
   private async take(partition: number, fetched: readonly KafkaStoredRecord[]): Promise<void> {
@@ -117,4 +165,12 @@ export class ContiguousConsumer {
     }
     this.seek(partition);
   }
+}
+
+/** kafkajs's own rule for restarting a crashed consumer: retries ran out, or the root cause is retriable. */
+function retriable(err: unknown): boolean {
+  let cause = err as { name?: string; retriable?: boolean; cause?: unknown } | undefined;
+  if (cause?.name === "KafkaJSNumberOfRetriesExceeded") return true;
+  while (cause?.cause) cause = cause.cause as typeof cause;
+  return cause?.retriable === true;
 }

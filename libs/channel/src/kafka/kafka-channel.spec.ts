@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { startKafka, type KafkaBroker } from "../../../../test/harness/kafka";
 import { toolPath } from "../../../../test/harness/tool-paths";
 import { channelContract } from "../channel.contract";
 import type { Delivery } from "../event-channel";
@@ -9,8 +10,19 @@ const brokers = () => toolPath("KAFKA_BROKERS").split(",");
 const n = (d: Delivery) => (JSON.parse(Buffer.from(d.event.data!).toString()) as { n: number }).n;
 
 describe("KafkaChannel", () => {
+  // The outage test kills a broker: one of its own, started when that test runs, not the run's shared one.
+  let own: Promise<KafkaBroker> | undefined;
+  const ownBroker = () => (own ??= startKafka());
+  afterAll(async () => (await own)?.destroy());
   // A ring smaller than the contract's burst of 5,000 events, so that its bounded-buffer test reaches the replay path.
-  channelContract(() => KafkaChannel.connect({ brokers: brokers(), topicPrefix: `contract-${Date.now()}.`, ringCapacity: 1024 }), { settleMs: 1500 });
+  channelContract(() => KafkaChannel.connect({ brokers: brokers(), topicPrefix: `contract-${Date.now()}.`, ringCapacity: 1024 }), {
+    settleMs: 1500,
+    outage: {
+      open: async () => KafkaChannel.connect({ brokers: (await ownBroker()).brokers, publishTimeoutMs: 3000 }),
+      kill: async () => (await ownBroker()).kill(),
+      restart: async () => (await ownBroker()).restart(),
+    },
+  });
 });
 
 describe("KafkaChannel over several partitions", () => {

@@ -65,7 +65,9 @@ interface Pending {
 export class KafkaChannel extends LogChannel {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** Connecting the producer: after a failed send it is replaced, and the next send connects the new one. */
+  private producerConnected?: Promise<void>;
   private readonly options: Required<KafkaChannelOptions>;
   private readonly metadata = new Map<string, Promise<PartitionMetadata[]>>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
@@ -107,8 +109,7 @@ export class KafkaChannel extends LogChannel {
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     this.admin = this.kafka.admin();
-    // Retries are bounded so that a publish fails within its time-out instead of waiting forever for a broker.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 } });
+    this.producer = this.newProducer();
     this.availability = new BrokerAvailability(options.brokers, this.options.clientId, this.options.probeIntervalMs);
     this.sweeper = setInterval(() => this.sweepReplays(), 10_000).unref();
   }
@@ -117,7 +118,7 @@ export class KafkaChannel extends LogChannel {
     const channel = new KafkaChannel(options);
     try {
       await channel.admin.connect();
-      await channel.producer.connect();
+      await channel.connectProducer();
     } catch (err) {
       await channel.close();
       throw new ChannelUnavailableError(`cannot reach Kafka at ${options.brokers.join(",")}: ${String(err)}`, { cause: err });
@@ -394,6 +395,7 @@ export class KafkaChannel extends LogChannel {
     }
     if (sent.length === 0) return;
     try {
+      await this.connectProducer();
       const metadata = await this.producer.sendBatch({ acks: -1, timeout: this.options.publishTimeoutMs, topicMessages });
       // Offsets within one partition of one request are consecutive, in request order.
       const next = new Map(metadata.map((m) => [partitionId(m.topicName, m.partition), BigInt(m.baseOffset ?? "0")]));
@@ -409,6 +411,35 @@ export class KafkaChannel extends LogChannel {
       const failure =
         mapped instanceof ChannelError && mapped.code !== "unavailable" ? mapped : new ChannelUnavailableError(`Kafka did not store the events: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       for (const p of sent) p.reject(failure);
+      this.replaceProducer();
     }
+  }
+
+  private newProducer(): Producer {
+    // Retries are bounded so that a publish fails within its time-out instead of waiting forever for a broker.
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 } });
+  }
+
+  private connectProducer(): Promise<void> {
+    this.producerConnected ??= this.producer.connect().catch((err: unknown) => {
+      this.producerConnected = undefined;
+      throw err;
+    });
+    return this.producerConnected;
+  }
+
+  /**
+   * After a failed send, kafkajs hands the failed batch's sequence numbers
+   * to the next batch. If the broker did store the failed one (the answer was
+   * lost), it takes the next batch — other events — for a retry of it and
+   * acknowledges it without storing it: acknowledged events lost (seen with a
+   * broker killed under load). A new producer has a new producer id, whose
+   * sequences no stored batch can match.
+   */
+  private replaceProducer(): void {
+    const failed = this.producer;
+    this.producer = this.newProducer();
+    this.producerConnected = undefined;
+    void failed.disconnect().catch(() => undefined);
   }
 }
