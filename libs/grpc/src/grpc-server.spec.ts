@@ -149,6 +149,17 @@ describe("GrpcServer shutdown", () => {
   });
 });
 
+const healthCheck = (client: grpc.Client, service: string) =>
+  new Promise<number>((resolve, reject) =>
+    client.makeUnaryRequest(
+      "/grpc.health.v1.Health/Check",
+      (m: unknown) => Buffer.from(toBinary(HealthCheckRequestSchema, m as never)),
+      (b: Buffer) => fromBinary(HealthCheckResponseSchema, b),
+      create(HealthCheckRequestSchema, { service }),
+      (err, res) => (err ? reject(err) : resolve(res!.status)),
+    ),
+  );
+
 describe("GrpcServer health", () => {
   it("says NOT_SERVING until marked serving, SERVING then, and NOT_SERVING once shutdown starts", async () => {
     let release!: () => void;
@@ -162,16 +173,7 @@ describe("GrpcServer health", () => {
       },
       { serving: false },
     );
-    const check = (service: string) =>
-      new Promise<number>((resolve, reject) =>
-        client.makeUnaryRequest(
-          "/grpc.health.v1.Health/Check",
-          (m: unknown) => Buffer.from(toBinary(HealthCheckRequestSchema, m as never)),
-          (b: Buffer) => fromBinary(HealthCheckResponseSchema, b),
-          create(HealthCheckRequestSchema, { service }),
-          (err, res) => (err ? reject(err) : resolve(res!.status)),
-        ),
-      );
+    const check = (service: string) => healthCheck(client, service);
     expect(await check("")).toBe(Status.NOT_SERVING);
     expect(await check("meshstream.v1.IngestService")).toBe(Status.NOT_SERVING);
     server.markServing();
@@ -199,6 +201,24 @@ describe("GrpcServer health", () => {
     expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING]);
     release();
     await inFlight;
+    await stopped;
+    client.close();
+  });
+
+  it("says NOT_SERVING while a dependency is down, and SERVING once every one is up again", async () => {
+    const { server, client } = await serve({});
+    const check = (service: string) => healthCheck(client, service);
+    expect(await check("")).toBe(Status.SERVING);
+    server.setDependency("channel", false);
+    expect([await check(""), await check("meshstream.v1.IngestService")]).toEqual([Status.NOT_SERVING, Status.NOT_SERVING]);
+    server.setDependency("catalog", false);
+    server.setDependency("channel", true);
+    expect(await check("")).toBe(Status.NOT_SERVING);
+    server.setDependency("catalog", true);
+    expect([await check(""), await check("meshstream.v1.IngestService")]).toEqual([Status.SERVING, Status.SERVING]);
+    const stopped = server.shutdown();
+    // Shutting down wins over a dependency coming back.
+    server.setDependency("channel", true);
     await stopped;
     client.close();
   });
