@@ -59,7 +59,8 @@ export class ContiguousConsumer {
     const consumer = this.open();
     try {
       await consumer.connect();
-      await consumer.subscribe({ topic: this.topic, fromBeginning: false });
+      // Where kafkajs goes when an offset is out of range (deleted by retention): the earliest, so that the jump is seen at once and reported as lost.
+      await consumer.subscribe({ topic: this.topic, fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: true,

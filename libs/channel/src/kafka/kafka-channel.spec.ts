@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { startKafka, type KafkaBroker } from "../../../../test/harness/kafka";
 import { toolPath } from "../../../../test/harness/tool-paths";
+import { Kafka, logLevel, type Admin } from "kafkajs";
 import { channelContract } from "../channel.contract";
+import { EventsExpiredError } from "../errors";
 import type { Delivery } from "../event-channel";
+import { decodePosition } from "../position";
 import { KafkaChannel } from "./kafka-channel";
 
 // Against the real broker the test harness started (test/harness/kafka.ts).
@@ -118,6 +121,99 @@ describe("KafkaChannel with readers falling off a small ring", () => {
     controller.abort();
     await Promise.all(subscriptions.map((s) => s.return?.()));
     // The replay consumers were theirs: ended with them, the topic's tail alone is left.
+    expect(channel.stats()).toMatchObject({ consumers: 1, subscriptions: 0 });
+  }, 120_000);
+});
+
+describe("KafkaChannel when the log loses events its readers still need", () => {
+  let channel: KafkaChannel;
+  let admin: Admin;
+  const prefix = `lost-${Date.now()}.`;
+  beforeAll(async () => {
+    // A small ring, and replays that read little ahead: readers from the earliest read through a replay that pauses.
+    channel = await KafkaChannel.connect({ brokers: brokers(), topicPrefix: prefix, ringCapacity: 100, replayBuffer: 10 });
+    admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin.disconnect();
+    await channel.close();
+  });
+
+  it("ends a subscription and a fetch that would cross deleted records with DATA_LOSS and the position where the log resumes", async () => {
+    const product = `p${randomUUID().slice(0, 6)}`;
+    const pad = "x".repeat(1000);
+    // 2,000 events of 1 KiB: more than the ring holds and more than one replay fetch (512 KiB).
+    const positions = await channel.publish(Array.from({ length: 2000 }, (_, i) => ({ product, event: { specversion: "1.0" as const, id: randomUUID(), source: "/lost", type: "lost.test", extensions: {}, data: Buffer.from(JSON.stringify({ n: i, pad })) } })));
+    const subscription = channel.subscribe({ products: [product] }, { kind: "earliest" })[Symbol.asyncIterator]();
+    const seen: number[] = [];
+    for (let i = 0; i < 10; i++) seen.push(n((await subscription.next()).value as Delivery));
+    // Retention, as deleteTopicRecords does it: the log now starts at 1,500.
+    await admin.fetchTopicMetadata({ topics: [`${prefix}${product}`] });
+    await admin.deleteTopicRecords({ topic: `${prefix}${product}`, partitions: [{ partition: 0, offset: "1500" }] });
+    const failure = await (async () => {
+      for (;;) {
+        const next = await subscription.next();
+        if (next.done) return undefined;
+        seen.push(n(next.value));
+      }
+    })().catch((e: unknown) => e);
+    // What its replay had read before is delivered; then it stops, never skipping to 1,500.
+    expect(failure).toBeInstanceOf(EventsExpiredError);
+    expect(failure).toMatchObject({ code: "data_loss", resumeAt: 1500n });
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
+    expect(seen.length).toBeLessThan(1500);
+    // The position it carries resumes at the log's new start...
+    const resumed = await channel.fetch({ products: [product] }, (failure as EventsExpiredError).position, 5, 0);
+    expect(resumed.deliveries.map(n)).toEqual([1500, 1501, 1502, 1503, 1504]);
+    // ...and a fetch after a position whose next events are gone is refused the same way, at once.
+    const stale = await channel.fetch({ products: [product] }, positions[99], 5, 0).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(EventsExpiredError);
+    expect([...decodePosition((stale as EventsExpiredError).position!).values()]).toEqual([1500n]);
+  }, 60_000);
+});
+
+describe("KafkaChannel with many readers behind its ring", () => {
+  let channel: KafkaChannel;
+  beforeAll(async () => {
+    channel = await KafkaChannel.connect({ brokers: brokers(), topicPrefix: `laggards-${Date.now()}.`, ringCapacity: 500 });
+  });
+  afterAll(() => channel.close());
+
+  it("lets 100 readers that fell behind the ring share replays: at most 2 replay consumers, each reader gets everything in order", async () => {
+    const product = `p${randomUUID().slice(0, 6)}`;
+    const total = 3000;
+    const controller = new AbortController();
+    const readers = Array.from({ length: 100 }, () => channel.subscribe({ products: [product] }, { kind: "latest" }, { signal: controller.signal })[Symbol.asyncIterator]());
+    // Each is positioned (its first read waits) before anything is published; none reads more until all is stored.
+    const first = readers.map((r) => r.next());
+    await new Promise((r) => setTimeout(r, 1500));
+    for (let i = 0; i < total; i += 500) {
+      await channel.publish(Array.from({ length: 500 }, (_, j) => ({ product, event: { specversion: "1.0" as const, id: randomUUID(), source: "/laggards", type: "laggards.test", extensions: {}, data: Buffer.from(JSON.stringify({ n: i + j })) } })));
+    }
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, channel.stats().consumers)), 10);
+    try {
+      const seen = await Promise.all(
+        readers.map(async (r, k) => {
+          const got = [n((await first[k]!).value as Delivery)];
+          while (got.length < total) {
+            got.push(n((await r.next()).value as Delivery));
+            // Readers at a few different speeds.
+            if (got.length % (100 * (1 + (k % 3))) === 0) await new Promise((res) => setTimeout(res, 5));
+          }
+          return got;
+        }),
+      );
+      for (const got of seen) expect(got).toEqual(Array.from({ length: total }, (_, i) => i));
+    } finally {
+      clearInterval(sampler);
+      controller.abort();
+      await Promise.all(readers.map((r) => r.return?.()));
+    }
+    // The topic's tail, and the replays the 100 readers shared.
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(3);
     expect(channel.stats()).toMatchObject({ consumers: 1, subscriptions: 0 });
   }, 120_000);
 });
