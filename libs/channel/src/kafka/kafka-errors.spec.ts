@@ -53,6 +53,9 @@ const cases: [string, ChannelErrorCode, Error][] = [
   // kafkajs refusing how the platform called it: a bug here.
   ["an invariant violated", "internal", new k.KafkaJSInvariantViolation!("Invalid offset")],
   ["an argument refused", "internal", new k.KafkaJSNonRetriableError!("Invalid topic")],
+  // What kafkajs's retrier gave up on, wrapped: by its cause.
+  ["a wrapped record too large", "invalid_argument", new k.KafkaJSNonRetriableError!(protocol("MESSAGE_TOO_LARGE"), { cause: protocol("MESSAGE_TOO_LARGE") })],
+  ["a wrapped refused connection", "unavailable", new k.KafkaJSNonRetriableError!(refused, { cause: refused })],
 ];
 
 describe("kafkajs errors as channel codes", () => {

@@ -63,6 +63,8 @@ export function kafkaErrorCode(err: KafkaJsError): ChannelErrorCode {
     const first = err.errors.find(isKafkaJs);
     return first ? kafkaErrorCode(first) : "unavailable";
   }
+  // kafkajs's retrier wraps every error it does not retry in a plain KafkaJSNonRetriableError: the cause tells.
+  if (err.constructor.name === "KafkaJSNonRetriableError" && isKafkaJs(err.cause) && err.cause !== err) return kafkaErrorCode(err.cause);
   if (err.type !== undefined && Object.hasOwn(protocolCodes, err.type)) return protocolCodes[err.type]!;
   // Retries exhausted, lost connections, time-outs, missing brokers or coordinators, rebalances, stale metadata.
   return classCodes[err.constructor.name] ?? "unavailable";
