@@ -73,17 +73,29 @@ export class ContiguousConsumer {
       await consumer.disconnect().catch(() => undefined);
       throw err;
     }
-    for (const partition of this.paused) this.pause(partition);
+    if (this.stopped) await consumer.disconnect();
+    else for (const partition of this.paused) this.apply(partition);
   }
 
   pause(partition: number): void {
     this.paused.add(partition);
-    this.consumer?.pause([{ topic: this.topic, partitions: [partition] }]);
+    this.apply(partition);
   }
 
   resume(partition: number): void {
     this.paused.delete(partition);
-    this.consumer?.resume([{ topic: this.topic, partitions: [partition] }]);
+    this.apply(partition);
+  }
+
+  /** Pauses or resumes a running consumer; one still starting (kafkajs refuses then) gets it once it runs. */
+  private apply(partition: number): void {
+    const topicPartitions = [{ topic: this.topic, partitions: [partition] }];
+    try {
+      if (this.paused.has(partition)) this.consumer?.pause(topicPartitions);
+      else this.consumer?.resume(topicPartitions);
+    } catch {
+      // Not running yet: start() applies the paused set after run().
+    }
   }
 
   async stop(): Promise<void> {

@@ -42,7 +42,13 @@ export class PartitionReader {
       if (this.ring.covers(from)) return this.ring.read(from, max);
       replay = await this.replayFor(from);
     }
-    return replay.read(from, max, replayWaitMs, signal);
+    try {
+      return await replay.read(from, max, replayWaitMs, signal);
+    } catch (err) {
+      // It has stopped reading (failed, or the log lost what comes next) and has told this reader: it leaves.
+      this.leave(replay, from);
+      throw err;
+    }
   }
 
   /** A reader at `offset` has ended. */

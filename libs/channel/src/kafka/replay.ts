@@ -36,7 +36,6 @@ export class Replay {
   private failure?: Error;
   /** The log lost [from, to) under this replay: a reader there cannot go on without a gap. */
   private expired?: { from: bigint; to: bigint };
-  lastUsed = Date.now();
 
   constructor(
     kafka: Kafka,
@@ -75,9 +74,14 @@ export class Replay {
     this.started = kafkaCall(`replay ${topic} partition ${partition}`, () => this.consumer.start()).catch((err: unknown) => this.fail(err as Error));
   }
 
-  /** Whether a reader at `from` can read through this replay, now or once it has read a little further. */
+  /**
+   * Whether a reader at `from` can read through this replay: what it holds,
+   * or what it will read soon (not after it stopped reading).
+   */
   serves(from: bigint): boolean {
-    return !this.failure && !this.expired && from >= this.ring.start && from <= this.ring.end + BigInt(this.options.capacity >> 1);
+    if (from < this.ring.start) return false;
+    if (from < this.ring.end) return true;
+    return !this.failure && !this.expired && from <= this.ring.end + BigInt(this.options.capacity >> 1);
   }
 
   /** Whether a reader of this replay is at `offset`. */
@@ -107,21 +111,15 @@ export class Replay {
    * that far yet (none then).
    */
   async read(from: bigint, max: number, waitMs: number, signal: AbortSignal): Promise<KafkaStoredRecord[]> {
-    this.lastUsed = Date.now();
     const at = this.readers.get(from);
-    if (at) at.at = this.lastUsed;
+    if (at) at.at = Date.now();
     else this.join(from);
     await this.started;
     if (from >= this.ring.end && !this.expired && !this.failure) await nextEvent(this.arrived, ["data"], signal, waitMs);
+    // Past what it holds, after it stopped reading: the reader must be told (it leaves; see PartitionReader).
     if (from >= this.ring.end) {
-      if (this.expired && from < this.expired.to) {
-        this.leave(from);
-        throw new EventsExpiredError(this.id, from, this.expired.to);
-      }
-      if (this.failure) {
-        this.leave(from);
-        throw this.failure;
-      }
+      if (this.expired && from < this.expired.to) throw new EventsExpiredError(this.id, from, this.expired.to);
+      if (this.failure) throw this.failure;
     }
     const records = this.ring.read(from, max);
     if (records.length) this.move(from, records[records.length - 1]!.offset + 1n);
