@@ -54,7 +54,10 @@ export class ContiguousConsumer {
     private readonly lowOf: (partition: number) => Promise<bigint>,
   ) {}
 
-  /** Resolves once the consumer has joined its group and is positioned; rejects if it cannot. */
+  /**
+   * Resolves once the consumer runs (joined, or, if the join failed, about to
+   * be replaced: see the CRASH handler); rejects if it cannot even connect.
+   */
   async start(): Promise<void> {
     const consumer = this.open();
     try {
