@@ -2,42 +2,15 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { status as Code, type ServiceError } from "@grpc/grpc-js";
 import { ErrorInfoSchema, Health, HealthCheckResponse_ServingStatus as Serving, IngestService, StatusSchema, SubscribeService, type Delivery } from "@meshstream/proto";
-import { Kafka, logLevel } from "kafkajs";
 import { TestClient } from "../harness/grpc-client";
 import { startKafka, type KafkaBroker } from "../harness/kafka";
+import { storedIds } from "../harness/kafka-log";
 import { startPlatform, type RunningPlatform } from "../harness/platform";
 import { readStream } from "../harness/stream-reader";
 
 const type = "MySource:newPerson";
 const filter = { types: [type] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every ce_id of a topic, per partition, in offset order, read with a plain kafkajs consumer up to the high watermarks. */
-async function storedIds(brokers: string[], topic: string): Promise<Map<number, string[]>> {
-  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
-  await admin.disconnect();
-  const ids = new Map([...ends.keys()].map((p) => [p, [] as string[]]));
-  const consumer = kafka.consumer({ groupId: `truth-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    const left = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-    if (left.size === 0) resolve();
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        if (BigInt(message.offset) >= ends.get(partition)!) return;
-        ids.get(partition)!.push(String(message.headers!.ce_id));
-        if (BigInt(message.offset) + 1n >= ends.get(partition)!) left.delete(partition);
-        if (left.size === 0) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return ids;
-}
 
 /** The position a stream or call that ended with UNAVAILABLE or DATA_LOSS says to resume from (google.rpc.ErrorInfo). */
 function resumePosition(err: ServiceError): string | undefined {
