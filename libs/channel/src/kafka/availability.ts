@@ -1,12 +1,18 @@
 import { Kafka, logLevel, type Admin } from "kafkajs";
 
+/** Probes in a row that must fail before the broker counts as down: one slow answer on a busy machine is not an outage. */
+const failuresToDown = 2;
+
 /**
  * Whether a broker answers, probed every `intervalMs` with a metadata request
  * over a client of its own that does not retry: the channel's own clients
- * retry for seconds, which would hide an outage from readiness.
+ * retry for seconds, which would hide an outage from readiness. A broker that
+ * is gone refuses the connection at once, so it counts as down within about
+ * two intervals.
  */
 export class BrokerAvailability {
   private up = true;
+  private failures = 0;
   private connected = false;
   private readonly admin: Admin;
   private readonly listeners = new Set<(available: boolean) => void>();
@@ -19,7 +25,7 @@ export class BrokerAvailability {
       brokers: [...brokers],
       logLevel: logLevel.NOTHING,
       connectionTimeout: 1000,
-      requestTimeout: Math.max(1000, intervalMs * 2),
+      requestTimeout: 5000,
       retry: { retries: 0 },
     }).admin();
     this.timer = setInterval(() => void this.probe(), intervalMs).unref();
@@ -50,20 +56,20 @@ export class BrokerAvailability {
   }
 
   private async check(): Promise<void> {
-    let up: boolean;
     try {
       if (!this.connected) {
         await this.admin.connect();
         this.connected = true;
       }
       await this.admin.describeCluster();
-      up = true;
+      this.failures = 0;
     } catch {
-      up = false;
+      this.failures++;
       this.connected = false;
       // A fresh connection next time: kafkajs may keep one that a restarted broker no longer knows.
       await this.admin.disconnect().catch(() => undefined);
     }
+    const up = this.failures < failuresToDown;
     if (up === this.up) return;
     this.up = up;
     for (const l of this.listeners) l(up);
