@@ -12,6 +12,20 @@ import { KafkaChannel } from "./kafka-channel";
 const brokers = () => toolPath("KAFKA_BROKERS").split(",");
 const n = (d: Delivery) => (JSON.parse(Buffer.from(d.event.data!).toString()) as { n: number }).n;
 
+/** Subscriptions from the latest event, each positioned (its first read waiting) before this resolves: all published after is theirs. */
+function positioned(channel: KafkaChannel, product: string, count: number, signal: AbortSignal) {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      let ready!: () => void;
+      const isReady = new Promise<void>((r) => (ready = r));
+      const iterator = channel.subscribe({ products: [product] }, { kind: "latest" }, { signal, onReady: ready })[Symbol.asyncIterator]();
+      const first = iterator.next();
+      await Promise.race([isReady, first]);
+      return { iterator, first };
+    }),
+  );
+}
+
 describe("KafkaChannel", () => {
   // The outage test kills a broker: one of its own, started when that test runs, not the run's shared one.
   let own: Promise<KafkaBroker> | undefined;
@@ -99,16 +113,14 @@ describe("KafkaChannel with readers falling off a small ring", () => {
   it("hands readers between the ring and replay consumers with no gap and no duplicate", async () => {
     const product = `p${randomUUID().slice(0, 6)}`;
     const controller = new AbortController();
-    const subscriptions = Array.from({ length: 3 }, () => channel.subscribe({ products: [product] }, { kind: "latest" }, { signal: controller.signal })[Symbol.asyncIterator]());
-    const first = subscriptions.map((s) => s.next());
-    await new Promise((r) => setTimeout(r, 1500));
+    const subscriptions = await positioned(channel, product, 3, controller.signal);
     const total = 3000;
     for (let i = 0; i < total; i += 500) {
       await channel.publish(Array.from({ length: 500 }, (_, j) => ({ product, event: { specversion: "1.0" as const, id: randomUUID(), source: "/ring", type: "ring.test", extensions: {}, data: Buffer.from(JSON.stringify({ n: i + j })) } })));
     }
     const seen = await Promise.all(
-      subscriptions.map(async (s, k) => {
-        const got = [n((await first[k]!).value as Delivery)];
+      subscriptions.map(async ({ iterator: s, first }, k) => {
+        const got = [n((await first).value as Delivery)];
         while (got.length < total) {
           got.push(n((await s.next()).value as Delivery));
           // Readers at different speeds, so that they fall off the ring at different places.
@@ -119,7 +131,7 @@ describe("KafkaChannel with readers falling off a small ring", () => {
     );
     for (const got of seen) expect(got).toEqual(Array.from({ length: total }, (_, i) => i));
     controller.abort();
-    await Promise.all(subscriptions.map((s) => s.return?.()));
+    await Promise.all(subscriptions.map((s) => s.iterator.return?.()));
     // The replay consumers were theirs: ended with them, the topic's tail alone is left.
     expect(channel.stats()).toMatchObject({ consumers: 1, subscriptions: 0 });
   }, 120_000);
@@ -184,19 +196,18 @@ describe("KafkaChannel with many readers behind its ring", () => {
     const product = `p${randomUUID().slice(0, 6)}`;
     const total = 3000;
     const controller = new AbortController();
-    const readers = Array.from({ length: 100 }, () => channel.subscribe({ products: [product] }, { kind: "latest" }, { signal: controller.signal })[Symbol.asyncIterator]());
-    // Each is positioned (its first read waits) before anything is published; none reads more until all is stored.
-    const first = readers.map((r) => r.next());
-    await new Promise((r) => setTimeout(r, 1500));
+    // None reads more than its first event until all is stored.
+    const readers = await positioned(channel, product, 100, controller.signal);
     for (let i = 0; i < total; i += 500) {
       await channel.publish(Array.from({ length: 500 }, (_, j) => ({ product, event: { specversion: "1.0" as const, id: randomUUID(), source: "/laggards", type: "laggards.test", extensions: {}, data: Buffer.from(JSON.stringify({ n: i + j })) } })));
     }
     let most = 0;
     const sampler = setInterval(() => (most = Math.max(most, channel.stats().consumers)), 10);
+
     try {
       const seen = await Promise.all(
-        readers.map(async (r, k) => {
-          const got = [n((await first[k]!).value as Delivery)];
+        readers.map(async ({ iterator: r, first }, k) => {
+          const got = [n((await first).value as Delivery)];
           while (got.length < total) {
             got.push(n((await r.next()).value as Delivery));
             // Readers at a few different speeds.
@@ -209,7 +220,7 @@ describe("KafkaChannel with many readers behind its ring", () => {
     } finally {
       clearInterval(sampler);
       controller.abort();
-      await Promise.all(readers.map((r) => r.return?.()));
+      await Promise.all(readers.map((r) => r.iterator.return?.()));
     }
     // The topic's tail, and the replays the 100 readers shared.
     expect(most).toBeGreaterThan(1);
