@@ -253,7 +253,7 @@ export class KafkaChannel extends LogChannel {
     // A reader behind the ring reads from a replay, which waits by itself; a failed tail has an error to give.
     const ready = [...cursor].some(([p, offset]) => {
       const reader = this.settledReader(p);
-      return reader === undefined || reader.failure !== undefined || !reader.ring.covers(offset) || reader.ring.end > offset;
+      return reader !== undefined && (reader.failure !== undefined || !reader.ring.covers(offset) || reader.ring.end > offset);
     });
     if (ready) return Promise.resolve();
     return nextEvent(this.appended, [...cursor.keys()], signal, timeoutMs);
@@ -265,10 +265,11 @@ export class KafkaChannel extends LogChannel {
     return `${this.options.topicPrefix}${product}`;
   }
 
-  /** The partition's reader in the tail the caller retained (or its successor). */
+  /** The partition's reader in the tail the caller retained (or its successor, if that one failed). */
   private reader(partition: string) {
     const reader = this.settledReader(partition);
-    if (!reader) throw new ChannelUnavailableError(`reading ${describePartition(partition)} stopped: its consumer failed`);
+    // A tail is settled from before retain() returns until its last reader has released it.
+    if (!reader) throw new ChannelUnavailableError(`no reader of ${describePartition(partition)}: it was released`);
     return reader;
   }
 
@@ -330,20 +331,24 @@ export class KafkaChannel extends LogChannel {
     return tail;
   }
 
-  /** A tail that failed for good is replaced by the next reader; its readers end with its error. */
+  /**
+   * A tail that failed for good: the next subscription starts a new one; its
+   * readers get its error (with their position) until that one has started,
+   * then read on through it.
+   */
   private dropTail(tail: TopicTail): void {
-    if (this.settled.get(tail.topic) !== tail) return;
-    this.settled.delete(tail.topic);
-    this.tails.delete(tail.topic);
-    clearTimeout(tail.lingerTimer);
+    if (this.settled.get(tail.topic) === tail) this.tails.delete(tail.topic);
     void tail.stop();
   }
 
   private linger(tail: TopicTail): void {
     tail.lingerTimer = setTimeout(() => {
       if (tail.refs > 0) return;
-      this.tails.delete(tail.topic);
-      this.settled.delete(tail.topic);
+      if (this.settled.get(tail.topic) === tail) {
+        this.settled.delete(tail.topic);
+        // A failed tail is out of `tails` already, where its successor may be starting.
+        if (!tail.failure) this.tails.delete(tail.topic);
+      }
       void tail.stop();
     }, this.options.tailLingerMs);
     tail.lingerTimer.unref();
