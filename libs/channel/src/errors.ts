@@ -6,7 +6,7 @@ export type ChannelErrorCode = "unavailable" | "data_loss" | "invalid_argument" 
  * where it resumes with no gap and no duplicate (start.after or a fetch cursor).
  */
 export class ChannelError extends Error {
-  /** Set by the reader that knows where its consumer stands. */
+  /** Set (see at()) by the reader that knows where its consumer stands. */
   position?: string;
 
   constructor(
@@ -16,6 +16,16 @@ export class ChannelError extends Error {
   ) {
     super(message, options);
     this.name = "ChannelError";
+  }
+
+  /**
+   * This error for one reader, with where it resumes. A copy: one error (a
+   * failed consumer's) may stop several readers, each at its own position.
+   */
+  at(position: string): this {
+    const copy = Object.create(Object.getPrototypeOf(this) as object, Object.getOwnPropertyDescriptors(this)) as this;
+    copy.position = position;
+    return copy;
   }
 
   /** Machine-readable detail for clients (google.rpc.ErrorInfo): the position to resume from, when known. */

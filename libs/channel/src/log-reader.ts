@@ -50,8 +50,7 @@ function atPosition(err: unknown, cursor: Cursor): unknown {
   if (!(err instanceof ChannelError) || (err.code !== "unavailable" && err.code !== "data_loss")) return err;
   const resume = new Map(cursor);
   if (err instanceof EventsExpiredError) resume.set(err.partition, err.resumeAt);
-  err.position = encodePosition(resume);
-  return err;
+  return err.at(encodePosition(resume));
 }
 
 /**
