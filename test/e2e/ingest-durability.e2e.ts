@@ -1,36 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { IngestService, PublishStreamRequestSchema, type PublishStreamResponse } from "@meshstream/proto";
-import { Kafka, logLevel } from "kafkajs";
 import { TestClient } from "../harness/grpc-client";
 import { startKafka } from "../harness/kafka";
+import { storedIds } from "../harness/kafka-log";
 import { startPlatform } from "../harness/platform";
-
-/** Every ce_id in a topic, read with a plain kafkajs consumer up to the high watermarks. */
-async function idsIn(brokers: string[], topic: string): Promise<Set<string>> {
-  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
-  await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `check-${randomUUID()}` });
-  const ids = new Set<string>();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    const left = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-    if (left.size === 0) resolve();
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        ids.add(String(message.headers!.ce_id));
-        if (BigInt(message.offset) + 1n >= ends.get(partition)!) left.delete(partition);
-        if (left.size === 0) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return ids;
-}
 
 describe("ingest durability under a broker outage", () => {
   it("acknowledges in a 10,000-event PublishStream only what Kafka holds, and answers the rest with an error", async () => {
@@ -69,7 +42,7 @@ describe("ingest durability under a broker outage", () => {
       }
       // The outage must have been felt, or this test proves nothing about it.
       expect(refused.length).toBeGreaterThan(0);
-      const stored = await idsIn(broker.brokers, "meshstream.people");
+      const stored = new Set([...(await storedIds(broker.brokers, "meshstream.people")).values()].flat());
       const lost = acknowledged.filter((id) => !stored.has(id));
       process.stderr.write(`durability: ${acknowledged.length} acknowledged, ${refused.length} refused (UNAVAILABLE), ${stored.size} in Kafka, ${lost.length} acknowledged but missing\n`);
       expect(lost).toEqual([]);

@@ -180,6 +180,26 @@ describe("SubscribeService on Kafka", () => {
       expect(stream.items).toEqual([]);
     });
 
+    it("Subscribe and Fetch refuse forged positions with INVALID_ARGUMENT: offsets of 2^64 or negative, an unknown partition, another product's topic", async () => {
+      const [receipt] = await publish(1);
+      // Positions are opaque to clients; forging one means knowing their format: base64url of [partition, next offset] pairs.
+      const [[partition, offset]] = JSON.parse(Buffer.from(receipt!.position, "base64url").toString()) as [[string, string]];
+      const forge = (pairs: [string, string][]) => Buffer.from(JSON.stringify(pairs)).toString("base64url");
+      const forged = {
+        "an offset of 2^64": forge([[partition, (2n ** 64n).toString()]]),
+        "an offset past the end": forge([[partition, (BigInt(offset) + 1000n).toString()]]),
+        "a negative offset": forge([[partition, "-1"]]),
+        "an unknown partition": forge([[partition.replace(/\d+$/, "9"), "0"]]),
+        "another product's topic": forge([[partition.replace(/people\u0000/, "billing\u0000"), "0"]]),
+      };
+      for (const [what, position] of Object.entries(forged)) {
+        const err = await subscribe({ filter: { types: [type] }, start: { start: { case: "after", value: position } } }).failure();
+        expect([what, err.code, err.details]).toEqual([what, Status.INVALID_ARGUMENT, expect.stringMatching(/^invalid position: /)]);
+        const fetched = await client.unary(SubscribeService.method.fetch, { filter: { types: [type] }, cursor: position }).catch((e: { code: number }) => e);
+        expect([what, fetched]).toEqual([what, expect.objectContaining({ code: Status.INVALID_ARGUMENT })]);
+      }
+    });
+
     it("grpcurl shows NOT_FOUND for an unknown type, and Fetch answers it too", async () => {
       const r = await run(toolPath("GRPCURL"), ["-plaintext", "-d", JSON.stringify({ filter: { types: ["MySource:nope"] } }), platform.address, "meshstream.v1.SubscribeService/Subscribe"], { timeoutMs: 20_000 });
       expect(r.stderr).toContain("Code: NotFound");

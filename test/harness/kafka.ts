@@ -53,6 +53,8 @@ export interface KafkaBroker {
   readonly brokers: string[];
   /** Stops the broker process (SIGTERM, then SIGKILL after 15 s); its data stays. */
   stop(): Promise<void>;
+  /** Kills the broker process at once (SIGKILL: no clean shutdown); its data stays as the crash left it. */
+  kill(): Promise<void>;
   /** Starts it again on the same ports and data. */
   restart(): Promise<void>;
   /** Stops it and deletes its data. */
@@ -121,12 +123,12 @@ export async function startKafka(): Promise<KafkaBroker> {
     child = proc;
     await waitUntilServing(brokers, proc, () => stderr, dir);
   };
-  const stop = async () => {
+  const stop = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM") => {
     const proc = child;
     child = undefined;
     if (!proc || proc.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-    proc.kill("SIGTERM");
+    proc.kill(signal);
     const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
     await exited;
     clearTimeout(timer);
@@ -134,7 +136,8 @@ export async function startKafka(): Promise<KafkaBroker> {
   await start();
   return {
     brokers,
-    stop,
+    stop: () => stop(),
+    kill: () => stop("SIGKILL"),
     restart: start,
     destroy: async () => {
       await stop();

@@ -1,13 +1,27 @@
 import { randomUUID } from "node:crypto";
 import type { CloudEvent } from "@meshstream/cloudevents";
-import { ChannelClosedError } from "./errors";
+import { ChannelClosedError, ChannelError, InvalidPositionError } from "./errors";
 import type { Delivery, EventChannel, StartPosition } from "./event-channel";
+import { decodePosition, encodePosition } from "./position";
+
+/** A broker the test may kill (SIGKILL) and restart, and channels on it: for adapters that have one. */
+export interface BrokerOutage {
+  open(): Promise<EventChannel>;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
 
 /**
  * The behaviour every EventChannel adapter must have. Each adapter's spec
  * calls this unchanged with a factory for fresh channels.
+ *
+ * The invariants of every read path, stated once here: per partition, events
+ * come in offset order, with no gap and no duplicate, also across a resume
+ * from any position given and through a broker outage; a reader that cannot
+ * keep them ends with an error carrying a position to resume from. Events of
+ * one partition are stored in the order of the publish calls, concurrent or not.
  */
-export function channelContract(open: () => Promise<EventChannel>, options: { settleMs?: number } = {}): void {
+export function channelContract(open: () => Promise<EventChannel>, options: { settleMs?: number; outage?: BrokerOutage } = {}): void {
   // How long a subscription from "latest" may take to be in place (a broker needs a moment).
   const settle = () => new Promise((r) => setTimeout(r, options.settleMs ?? 0));
   let channel: EventChannel;
@@ -238,6 +252,167 @@ export function channelContract(open: () => Promise<EventChannel>, options: { se
     await iterating;
     expect(channel.stats()).toMatchObject({ subscriptions: before.subscriptions, waiters: before.waiters });
   });
+
+  it("stores concurrent publish calls of one partition in the order of the calls", async () => {
+    const p = product();
+    let next = 0;
+    const calls: Promise<string[]>[] = [];
+    // 300 calls of 1 to 3 events, each made before the previous one resolved.
+    for (let i = 0; i < 300; i++) calls.push(publish(p, Array.from({ length: 1 + (i % 3) }, () => event("concurrent", next++, { partitionkey: "one" }))));
+    await Promise.all(calls);
+    const stored: number[] = [];
+    let cursor: string | undefined;
+    while (stored.length < next) {
+      const page = await channel.fetch({ products: [p] }, cursor, 1000, 5000);
+      if (page.deliveries.length === 0) break;
+      stored.push(...page.deliveries.map(n));
+      cursor = page.cursor;
+    }
+    expect(stored).toEqual(Array.from({ length: next }, (_, i) => i));
+  });
+
+  it("refuses a position it did not give: another product's, an unknown partition, past the end, negative, not a position", async () => {
+    const p = product();
+    const other = product();
+    const [mine] = await publish(p, [event("forged", 0)]);
+    const [theirs] = await publish(other, [event("forged", 0)]);
+    const [[partition, offset]] = [...decodePosition(mine!)] as [[string, bigint]];
+    const raw = (pairs: [string, string][]) => Buffer.from(JSON.stringify(pairs)).toString("base64url");
+    const forged = {
+      "another product's": theirs!,
+      "an unknown partition": encodePosition(new Map([[partition.replace(/\d+$/, "7"), offset]])),
+      "an offset of 2^64": encodePosition(new Map([[partition, 2n ** 64n]])),
+      "an offset past the end": encodePosition(new Map([[partition, offset + 1n]])),
+      "a negative offset": raw([[partition, "-1"]]),
+      "not a position": "not-a-position",
+    };
+    for (const [what, position] of Object.entries(forged)) {
+      const fetched = await channel.fetch({ products: [p] }, position, 10, 0).catch((e: unknown) => e);
+      expect([what, fetched]).toEqual([what, expect.any(InvalidPositionError)]);
+      const subscribed = await subscribe(p, { kind: "after", position })[Symbol.asyncIterator]().next().catch((e: unknown) => e);
+      expect([what, subscribed]).toEqual([what, expect.any(InvalidPositionError)]);
+      expect((fetched as Error).message).toMatch(/^invalid position: /);
+    }
+    // What the channel did give is accepted.
+    expect((await channel.fetch({ products: [p] }, mine, 10, 0)).deliveries).toEqual([]);
+  });
+
+  if (options.outage) {
+    const outage = options.outage;
+    it("keeps a live reader and a fetch pager gap-free through a broker killed and restarted under them", async () => {
+      const writer = await outage.open();
+      const p = product();
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      const idOf = (d: Delivery) => d.event.id;
+      try {
+        await writer.publish([{ product: p, event: event("outage", -1) }]);
+        // The live reader: resumes from the position its error carries, as a client does with start.after.
+        const live: Delivery[] = [];
+        const stop = new AbortController();
+        let liveErrors = 0;
+        let ready!: () => void;
+        const positioned = new Promise<void>((r) => (ready = r));
+        const reading = (async () => {
+          let start: StartPosition = { kind: "latest" };
+          while (!stop.signal.aborted) {
+            try {
+              for await (const d of writer.subscribe({ products: [p] }, start, { signal: stop.signal, onReady: ready })) {
+                live.push(d);
+                start = { kind: "after", position: d.position };
+              }
+            } catch (err) {
+              if (!(err instanceof ChannelError)) throw err;
+              liveErrors++;
+              if (err.position) start = { kind: "after", position: err.position };
+              await sleep(200);
+            }
+          }
+        })();
+        await positioned;
+        // The pager: retries the same cursor after an error.
+        const paged: Delivery[] = [];
+        let cursor: string | undefined;
+        let paging = true;
+        const pager = (async () => {
+          while (paging) {
+            try {
+              const page = await writer.fetch({ products: [p] }, cursor, 100, 200);
+              paged.push(...page.deliveries);
+              cursor = page.cursor;
+            } catch (err) {
+              if (!(err instanceof ChannelError)) throw err;
+              await sleep(200);
+            }
+          }
+        })();
+        // The producer: one event at a time, each awaited, so what is acknowledged is stored in this order.
+        const acknowledged: string[] = [];
+        let refused = 0;
+        let producing = true;
+        let i = 0;
+        const producer = (async () => {
+          while (producing) {
+            const e = event("outage", i++);
+            try {
+              await writer.publish([{ product: p, event: e }]);
+              acknowledged.push(e.id);
+            } catch {
+              refused++;
+            }
+            await sleep(5);
+          }
+        })();
+        await sleep(1000);
+        await outage.kill();
+        await sleep(3000);
+        await outage.restart();
+        await sleep(2000);
+        producing = false;
+        await producer;
+        // Both readers catch up with everything acknowledged.
+        const deadline = Date.now() + 90_000;
+        const has = (got: Delivery[]) => new Set(got.map(idOf));
+        while ((acknowledged.some((id) => !has(live).has(id)) || acknowledged.some((id) => !has(paged).has(id))) && Date.now() < deadline) await sleep(100);
+        stop.abort();
+        paging = false;
+        await Promise.all([reading, pager]);
+
+        // The log as a fresh reader sees it, from the start.
+        const reader = await outage.open();
+        const stored: Delivery[] = [];
+        let c: string | undefined;
+        for (;;) {
+          const page = await reader.fetch({ products: [p] }, c, 1000, 1000);
+          if (page.deliveries.length === 0) break;
+          stored.push(...page.deliveries);
+          c = page.cursor;
+        }
+        const truth = stored.map(idOf);
+        expect(refused).toBeGreaterThan(0); // the outage was felt
+        expect(acknowledged.filter((id) => !truth.includes(id))).toEqual([]);
+        // Exactly the log, in its order, with no gap and no duplicate: the pager from the start, the live reader from where it began.
+        expect(paged.map(idOf)).toEqual(truth);
+        expect(live.map(idOf)).toEqual(truth.slice(truth.indexOf(live[0]!.event.id)));
+        expect(live[0]!.event.id).toBe(truth[1]);
+        // Resuming after any position delivered gives the rest, with no gap.
+        for (const k of [0, Math.floor(live.length / 3), Math.floor((2 * live.length) / 3), live.length - 2]) {
+          const rest: string[] = [];
+          let after = live[k]!.position;
+          while (rest.length < live.length - k - 1) {
+            const page = await reader.fetch({ products: [p] }, after, 1000, 1000);
+            if (page.deliveries.length === 0) break;
+            rest.push(...page.deliveries.map(idOf));
+            after = page.cursor;
+          }
+          expect(rest).toEqual(live.slice(k + 1).map(idOf));
+        }
+        process.stderr.write(`outage: ${acknowledged.length} acknowledged, ${refused} refused, ${truth.length} stored; live reader ${live.length} (${liveErrors} errors), pager ${paged.length}\n`);
+        await reader.close();
+      } finally {
+        await writer.close();
+      }
+    }, 240_000);
+  }
 
   it("refuses to publish after close, with a clear error", async () => {
     const closing = await open();

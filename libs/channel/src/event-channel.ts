@@ -64,12 +64,17 @@ export interface EventChannel {
   /**
    * Stores events; resolves with one position per event, in order, only once
    * all of them are durable. Rejects with ChannelUnavailableError otherwise.
+   * Events of one partition are stored in the order of the calls, also of
+   * calls made concurrently, and in their order within a call.
    */
   publish(events: readonly OutgoingEvent[]): Promise<string[]>;
   /**
    * Streams matching events from the start position on. The iterator reads
    * as its consumer pulls (backpressure); breaking out of the loop or
-   * aborting the signal releases everything it held.
+   * aborting the signal releases everything it held. Per partition, events
+   * come in offset order with no gap and no duplicate; a subscription that
+   * cannot keep that ends with a ChannelError (UNAVAILABLE, or DATA_LOSS when
+   * the log no longer holds what comes next) whose `position` resumes it.
    */
   subscribe(filter: ChannelFilter, start: StartPosition, options?: SubscribeOptions): AsyncIterable<Delivery>;
   /**
@@ -78,5 +83,11 @@ export interface EventChannel {
    */
   fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number, signal?: AbortSignal): Promise<FetchPage>;
   stats(): ChannelStats;
+  /**
+   * Whether the channel can reach where events live (a broker) now: calls
+   * `listener` with the state at once and on every change, until the returned
+   * function is called. Readiness (gRPC health) follows it.
+   */
+  watchAvailability(listener: (available: boolean) => void): () => void;
   close(): Promise<void>;
 }

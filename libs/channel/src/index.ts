@@ -1,4 +1,4 @@
 export type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
-export { ChannelClosedError, ChannelUnavailableError, InvalidPositionError } from "./errors";
+export { ChannelClosedError, ChannelError, ChannelUnavailableError, EventsExpiredError, InvalidPositionError, type ChannelErrorCode } from "./errors";
 export { EmbeddedChannel } from "./embedded/embedded-channel";
 export { KafkaChannel, type KafkaChannelOptions } from "./kafka/kafka-channel";

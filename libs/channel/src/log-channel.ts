@@ -36,6 +36,12 @@ export abstract class LogChannel implements EventChannel, PartitionedLog {
     return guarded(this.readers, signal, (s) => fetchLog(this, filter, cursor, max, waitMs, s));
   }
 
+  /** Always available while open (a local log); an adapter with a broker follows it. */
+  watchAvailability(listener: (available: boolean) => void): () => void {
+    listener(!this.closed);
+    return () => undefined;
+  }
+
   protected get waiters(): number {
     return this.appended.eventNames().reduce((n, name) => n + this.appended.listenerCount(name), 0);
   }

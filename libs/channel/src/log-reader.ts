@@ -1,3 +1,4 @@
+import { ChannelError, EventsExpiredError, InvalidPositionError, describePartition } from "./errors";
 import type { ChannelFilter, Delivery, FetchPage, StartPosition } from "./event-channel";
 import { matcher } from "./filter";
 import type { PartitionedLog } from "./partitioned-log";
@@ -7,10 +8,19 @@ const batch = 256;
 /** A fetch keeps filling a page this long while records are stored but few match; its cursor then says where to go on. */
 const fillMs = 1000;
 
-/** Where a reader starts on each partition. */
+/**
+ * Where a reader starts on each partition. A position must name only
+ * partitions the filter reads, at offsets the log has given out; one whose
+ * events are no longer stored is refused with EventsExpiredError, whose
+ * position resumes where the log now starts (never silently).
+ */
 export async function startCursor(log: PartitionedLog, partitions: readonly string[], start: StartPosition): Promise<Cursor> {
   const cursor: Cursor = new Map();
   const given = start.kind === "after" ? decodePosition(start.position) : undefined;
+  for (const p of given?.keys() ?? []) {
+    if (!partitions.includes(p)) throw new InvalidPositionError(`it names ${describePartition(p)}, which this filter does not read`);
+  }
+  let expired: EventsExpiredError | undefined;
   for (const p of partitions) {
     const { low, high } = await log.bounds(p);
     let offset: bigint;
@@ -26,17 +36,31 @@ export async function startCursor(log: PartitionedLog, partitions: readonly stri
         break;
       case "after":
         offset = given!.get(p) ?? low;
+        if (offset > high) throw new InvalidPositionError(`offset ${offset} of ${describePartition(p)} is past its end (${high})`);
+        if (offset < low) expired ??= new EventsExpiredError(p, offset, low);
         break;
     }
-    // Records before `low` are gone (retention); start at what is left.
+    // Records before `low` are gone (retention): the earliest and time starts begin with what is left.
     cursor.set(p, offset < low ? low : offset);
   }
+  if (expired) throw atPosition(expired, cursor);
   return cursor;
+}
+
+/** Sets on a channel error where its reader resumes: the cursor, moved past what the log no longer has. */
+function atPosition(err: unknown, cursor: Cursor): unknown {
+  if (!(err instanceof ChannelError) || (err.code !== "unavailable" && err.code !== "data_loss")) return err;
+  const resume = new Map(cursor);
+  if (err instanceof EventsExpiredError) resume.set(err.partition, err.resumeAt);
+  return err.at(encodePosition(resume));
 }
 
 /**
  * Reads the next matching records, partition by partition in turn, and
- * advances the cursor past every record read, matching or not.
+ * advances the cursor past every record read, matching or not. The log
+ * gives each partition's records from exactly the cursor on, consecutive; a
+ * read that fails after others succeeded returns what they gave, with the
+ * error for later, so that nothing the cursor passed is lost.
  */
 async function readOnce(
   log: PartitionedLog,
@@ -45,12 +69,17 @@ async function readOnce(
   max: number,
   signal: AbortSignal,
   predicate?: ChannelFilter["predicate"],
-): Promise<{ deliveries: Delivery[]; advanced: boolean }> {
+): Promise<{ deliveries: Delivery[]; advanced: boolean; error?: unknown }> {
   const out: Delivery[] = [];
   let advanced = false;
   for (const [partition, from] of cursor) {
     if (out.length >= max) break;
-    const records = await log.read(partition, from, Math.min(batch, max - out.length), signal);
+    let records;
+    try {
+      records = await log.read(partition, from, Math.min(batch, max - out.length), signal);
+    } catch (err) {
+      return { deliveries: out, advanced, error: atPosition(err, cursor) };
+    }
     advanced ||= records.length > 0;
     for (const r of records) {
       cursor.set(partition, r.offset + 1n);
@@ -74,15 +103,13 @@ export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, 
     onReady?.();
     const accept = matcher(filter);
     while (!signal.aborted) {
-      const { deliveries, advanced } = await readOnce(log, cursor, accept, batch, signal, filter.predicate);
-      if (!advanced) {
-        await log.waitForAppend(cursor, signal, 30_000);
-        continue;
-      }
+      const { deliveries, advanced, error } = await readOnce(log, cursor, accept, batch, signal, filter.predicate);
       for (const d of deliveries) {
         if (signal.aborted) return;
         yield d;
       }
+      if (error) throw error;
+      if (!advanced) await log.waitForAppend(cursor, signal, 30_000);
     }
   } finally {
     if (cursor) log.forget(cursor);
@@ -100,8 +127,13 @@ export async function fetchLog(log: PartitionedLog, filter: ChannelFilter, curso
     const deadline = started + waitMs;
     const out: Delivery[] = [];
     for (;;) {
-      const { deliveries, advanced } = await readOnce(log, cursor, accept, max - out.length, signal, filter.predicate);
+      const { deliveries, advanced, error } = await readOnce(log, cursor, accept, max - out.length, signal, filter.predicate);
       out.push(...deliveries);
+      if (error) {
+        // A page already read is given; the error comes again with the next page.
+        if (out.length === 0) throw error;
+        break;
+      }
       const now = Date.now();
       if (out.length >= max || signal.aborted) break;
       // More is stored but few records match (a sparse filter): keep filling the page, for a while.

@@ -22,7 +22,15 @@ export interface PartitionedLog {
   bounds(partition: string): Promise<{ low: bigint; high: bigint }>;
   /** Offset of the first record stored at or after this time (or `high`). */
   offsetForTime(partition: string, time: Date): Promise<bigint>;
-  /** Up to `max` records from `from` on; fewer or none when that is all there is. Waits only for records known to exist. */
+  /**
+   * Up to `max` records from `from` on: the first at `from`, each next at the
+   * next offset (offsets are dense), fewer or none when that is all there is
+   * for now. Waits only for records known to exist. What it cannot give
+   * without a gap it refuses: EventsExpiredError when the log no longer holds
+   * `from`, ChannelUnavailableError when it cannot read now. The reader
+   * advances its cursor past every record given, so a gap here would be a
+   * silent skip.
+   */
   read(partition: string, from: bigint, max: number, signal: AbortSignal): Promise<StoredRecord[]>;
   /** A reader at this cursor has ended: what was kept for it to continue from there can go. */
   forget(cursor: ReadonlyMap<string, bigint>): void;

@@ -192,6 +192,16 @@ describe("GrpcServer drain of a bidi stream", () => {
     client.close();
   });
 });
+const healthCheck = (client: grpc.Client, service: string) =>
+  new Promise<number>((resolve, reject) =>
+    client.makeUnaryRequest(
+      "/grpc.health.v1.Health/Check",
+      (m: unknown) => Buffer.from(toBinary(HealthCheckRequestSchema, m as never)),
+      (b: Buffer) => fromBinary(HealthCheckResponseSchema, b),
+      create(HealthCheckRequestSchema, { service }),
+      (err, res) => (err ? reject(err) : resolve(res!.status)),
+    ),
+  );
 
 describe("GrpcServer health", () => {
   it("keeps liveness SERVING from listen to the end, while readiness turns NOT_SERVING when the drain starts", async () => {
@@ -199,10 +209,7 @@ describe("GrpcServer health", () => {
     const request = (service: string) => create(HealthCheckRequestSchema, { service });
     const encode = (m: unknown) => Buffer.from(toBinary(HealthCheckRequestSchema, m as never));
     const decode = (b: Buffer) => fromBinary(HealthCheckResponseSchema, b);
-    const check = (service: string) =>
-      new Promise<number>((resolve, reject) =>
-        client.makeUnaryRequest("/grpc.health.v1.Health/Check", encode, decode, request(service), (err, res) => (err ? reject(err) : resolve(res!.status))),
-      );
+    const check = (service: string) => healthCheck(client, service);
     const watch = (service: string) => {
       const seen: number[] = [];
       const call = client.makeServerStreamRequest("/grpc.health.v1.Health/Watch", encode, decode, request(service));
@@ -237,16 +244,7 @@ describe("GrpcServer health", () => {
       },
       { serving: false },
     );
-    const check = (service: string) =>
-      new Promise<number>((resolve, reject) =>
-        client.makeUnaryRequest(
-          "/grpc.health.v1.Health/Check",
-          (m: unknown) => Buffer.from(toBinary(HealthCheckRequestSchema, m as never)),
-          (b: Buffer) => fromBinary(HealthCheckResponseSchema, b),
-          create(HealthCheckRequestSchema, { service }),
-          (err, res) => (err ? reject(err) : resolve(res!.status)),
-        ),
-      );
+    const check = (service: string) => healthCheck(client, service);
     expect(await check("")).toBe(Status.NOT_SERVING);
     expect(await check("meshstream.v1.IngestService")).toBe(Status.NOT_SERVING);
     server.markServing();
@@ -274,6 +272,24 @@ describe("GrpcServer health", () => {
     expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING]);
     release();
     await inFlight;
+    await stopped;
+    client.close();
+  });
+
+  it("says NOT_SERVING while a dependency is down, and SERVING once every one is up again", async () => {
+    const { server, client } = await serve({});
+    const check = (service: string) => healthCheck(client, service);
+    expect(await check("")).toBe(Status.SERVING);
+    server.setDependency("channel", false);
+    expect([await check(""), await check("meshstream.v1.IngestService")]).toEqual([Status.NOT_SERVING, Status.NOT_SERVING]);
+    server.setDependency("catalog", false);
+    server.setDependency("channel", true);
+    expect(await check("")).toBe(Status.NOT_SERVING);
+    server.setDependency("catalog", true);
+    expect([await check(""), await check("meshstream.v1.IngestService")]).toEqual([Status.SERVING, Status.SERVING]);
+    const stopped = server.shutdown();
+    // Shutting down wins over a dependency coming back.
+    server.setDependency("channel", true);
     await stopped;
     client.close();
   });

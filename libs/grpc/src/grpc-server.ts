@@ -57,6 +57,9 @@ export class GrpcServer {
   private stopping?: Promise<void>;
   private readonly credentials: grpc.ServerCredentials;
   private readonly authenticateCall: CallAuthenticator;
+  private started = false;
+  /** Dependencies that cannot serve now (e.g. the event channel's broker). */
+  private readonly down = new Set<string>();
 
   constructor(private readonly options: GrpcServerOptions) {
     // Throws at once, naming the file, when the TLS files cannot be used.
@@ -141,7 +144,18 @@ export class GrpcServer {
   }
 
   markServing(): void {
-    this.setAll(ServingStatus.SERVING);
+    this.started = true;
+    this.refreshHealth();
+  }
+
+  /**
+   * A dependency every service needs (the event channel) is up or down:
+   * health says NOT_SERVING while one is down, SERVING again once all are up.
+   */
+  setDependency(name: string, up: boolean): void {
+    if (up) this.down.delete(name);
+    else this.down.add(name);
+    this.refreshHealth();
   }
 
   /** Idempotent: a second signal waits for the first shutdown. */
@@ -165,6 +179,10 @@ export class GrpcServer {
     clearTimeout(timer);
     if (outcome === "timeout") this.server.forceShutdown();
     if (this.credentials instanceof ReloadingServerCredentials) this.credentials.close();
+  }
+
+  private refreshHealth(): void {
+    this.setAll(this.started && !this.stopping && this.down.size === 0 ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   }
 
   /** Every readiness name: liveness stays SERVING through the drain. */

@@ -1,7 +1,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { status as Code } from "@grpc/grpc-js";
-import { BadRequestSchema, StatusSchema } from "@meshstream/proto";
+import { BadRequestSchema, ErrorInfoSchema, StatusSchema } from "@meshstream/proto";
 import { CallError, isDomainError, maxStatusBytes, toStatusObject } from "./status";
 
 describe("toStatusObject", () => {
@@ -23,6 +23,17 @@ describe("toStatusObject", () => {
     const notFound = Object.assign(new Error("event type x not found"), { code: "not_found" });
     expect(isDomainError(notFound)).toBe(true);
     expect(toStatusObject(notFound)).toMatchObject({ code: Code.NOT_FOUND, details: "event type x not found" });
+  });
+
+  it("carries DATA_LOSS with where to resume in a google.rpc.ErrorInfo detail", () => {
+    const lost = Object.assign(new Error("events 3 to 9 of t partition 0 are no longer stored"), {
+      code: "data_loss",
+      info: { reason: "DATA_LOSS", metadata: { position: "W1sidCIsIjEwIl1d" } },
+    });
+    const s = toStatusObject(lost);
+    expect(s).toMatchObject({ code: Code.DATA_LOSS, details: "events 3 to 9 of t partition 0 are no longer stored" });
+    const rpc = fromBinary(StatusSchema, (s.metadata!.get("grpc-status-details-bin") as Buffer[])[0]!);
+    expect(anyUnpack(rpc.details[0]!, ErrorInfoSchema)).toMatchObject({ reason: "DATA_LOSS", domain: "meshstream", metadata: { position: "W1sidCIsIjEwIl1d" } });
   });
 
   it("hides the text of unexpected errors behind INTERNAL", () => {

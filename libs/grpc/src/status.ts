@@ -1,7 +1,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { Metadata, status as Code, type StatusObject } from "@grpc/grpc-js";
-import { BadRequestSchema, StatusSchema } from "@meshstream/proto";
+import { BadRequestSchema, ErrorInfoSchema, StatusSchema } from "@meshstream/proto";
 import { boundedText } from "./bounded-text";
 
 /**
@@ -17,6 +17,7 @@ export const domainCodes = {
   out_of_range: Code.OUT_OF_RANGE,
   resource_exhausted: Code.RESOURCE_EXHAUSTED,
   unavailable: Code.UNAVAILABLE,
+  data_loss: Code.DATA_LOSS,
   deadline_exceeded: Code.DEADLINE_EXCEEDED,
   cancelled: Code.CANCELLED,
   unimplemented: Code.UNIMPLEMENTED,
@@ -37,6 +38,8 @@ export interface DomainError {
   readonly code: DomainCode;
   readonly message: string;
   readonly violations?: readonly FieldViolation[];
+  /** Sent as a google.rpc.ErrorInfo detail (domain "meshstream"), e.g. the position a reader resumes from. */
+  readonly info?: { readonly reason: string; readonly metadata: Readonly<Record<string, string>> };
 }
 
 export function isDomainError(err: unknown): err is DomainError {
@@ -82,9 +85,11 @@ const trailerBytes = (message: string, details: Uint8Array) => encodeURI(message
 export function toRpcStatus(err: DomainError) {
   let message = boundedText(err.message, 1024);
   let violations = (err.violations ?? []).slice(0, 64).map((v) => ({ field: boundedText(v.field, 256), description: boundedText(v.description, 512) }));
+  // Small and what a client needs to resume: kept whatever else is cut.
+  const info = err.info ? [anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: err.info.reason, domain: "meshstream", metadata: { ...err.info.metadata } }))] : [];
   for (;;) {
-    const details = violations.length ? [anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: violations }))] : [];
-    const status = create(StatusSchema, { code: domainCodes[err.code], message, details });
+    const badRequest = violations.length ? [anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: violations }))] : [];
+    const status = create(StatusSchema, { code: domainCodes[err.code], message, details: [...badRequest, ...info] });
     if (trailerBytes(message, toBinary(StatusSchema, status)) <= maxStatusBytes) return status;
     // Percent-encoding can make a short text of non-ASCII characters several times longer.
     if (violations.length > 0) violations = violations.slice(0, -1);

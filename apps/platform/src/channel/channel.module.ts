@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { EmbeddedChannel, KafkaChannel, type EventChannel } from "@meshstream/channel";
-import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from "@nestjs/common";
+import { GrpcServerHost } from "@meshstream/grpc";
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from "@nestjs/common";
 import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
 
@@ -29,10 +30,34 @@ class ChannelCloser implements OnApplicationShutdown {
   }
 }
 
+/** Readiness follows the channel: health says NOT_SERVING while it cannot reach its broker. */
+@Injectable()
+class ChannelReadiness implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger("channel");
+  private unwatch?: () => void;
+  constructor(
+    @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
+    private readonly grpc: GrpcServerHost,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    let last: boolean | undefined;
+    this.unwatch = this.channel.watchAvailability((available) => {
+      if (last !== undefined) this.logger.log({ msg: available ? "channel available" : "channel unavailable" });
+      last = available;
+      this.grpc.server.setDependency("channel", available);
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.unwatch?.();
+  }
+}
+
 /** The event channel the configuration names: embedded (default) or Kafka. */
 @Global()
 @Module({
-  providers: [{ provide: EVENT_CHANNEL, inject: [PLATFORM_CONFIG], useFactory: openChannel }, ChannelCloser],
+  providers: [{ provide: EVENT_CHANNEL, inject: [PLATFORM_CONFIG], useFactory: openChannel }, ChannelCloser, ChannelReadiness],
   exports: [EVENT_CHANNEL],
 })
 export class ChannelModule {}

@@ -13,6 +13,7 @@ import { PLATFORM_CONFIG } from "../config/config.module";
 import { dataOf } from "../event-input";
 import { IngestInstruments } from "../observability/ingest-instruments";
 import { withTraceContext } from "../observability/trace-context";
+import { inOrder } from "./in-order";
 
 const encoder = new TextEncoder();
 type Result = { result: { case: "receipt"; value: { id: string; position: string; dataschema: string } } | { case: "error"; value: ReturnType<typeof toRpcStatus> } };
@@ -56,22 +57,27 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     return { results };
   }
 
-  /** Requests are prepared and stored concurrently (up to 256 at a time) and answered in order. */
+  /**
+   * Requests are prepared and stored concurrently (up to 256 at a time) and
+   * answered in order; they are handed to the channel in the order sent, so
+   * that a stream's events of one partition key are stored in that order.
+   */
   async *publishStream(requests: AsyncIterable<PublishStreamRequest>, ctx: CallContext) {
     const window: Promise<Result>[] = [];
+    const submit = inOrder();
     let sequence = 0n;
     for await (const request of requests) {
-      window.push(this.one(request.event, ctx));
+      window.push(this.one(request.event, ctx, submit));
       if (window.length >= 256) yield { sequence: sequence++, result: await window.shift()! };
     }
     while (window.length) yield { sequence: sequence++, result: await window.shift()! };
   }
 
-  private async one(event: EventInput | undefined, ctx: CallContext): Promise<Result> {
+  private async one(event: EventInput | undefined, ctx: CallContext, submit: ReturnType<typeof inOrder>): Promise<Result> {
     try {
-      const outgoing = await this.checked(event, ctx);
-      const [position] = await this.store([outgoing]);
-      return receiptResult(outgoing, position!);
+      const outgoing = this.checked(event, ctx);
+      const [position] = await submit(outgoing, (o) => this.store([o]));
+      return receiptResult(await outgoing, position!);
     } catch (err) {
       return this.failure(err);
     }

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { toKafkaRecord } from "@meshstream/cloudevents";
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type PartitionMetadata, type Producer } from "kafkajs";
-import { ChannelClosedError, ChannelUnavailableError } from "../errors";
+import { ChannelClosedError, ChannelError, ChannelUnavailableError, describePartition } from "../errors";
 import type { ChannelStats, OutgoingEvent } from "../event-channel";
 import { LogChannel, nextEvent } from "../log-channel";
 import type { StoredRecord } from "../partitioned-log";
 import { encodePosition, partitionId, splitPartitionId } from "../position";
-import { IdleReplays } from "./idle-replays";
+import { BrokerAvailability } from "./availability";
+import { channelErrorOf, kafkaCall } from "./kafka-errors";
 import { recordBytes } from "./records";
-import { ReplayReader } from "./replay-reader";
 import { TopicTail } from "./topic-tail";
 
 export interface KafkaChannelOptions {
@@ -33,8 +33,13 @@ export interface KafkaChannelOptions {
   readonly ringCapacity?: number;
   /** ...and at most this many bytes of them. */
   readonly ringBytes?: number;
-  /** Records a replaying reader may buffer. */
+  /** Records a replay reads ahead of its furthest reader before it pauses. */
   readonly replayBuffer?: number;
+  /** Records a replay keeps for readers behind its furthest one (the slowest fall off beyond), and bytes. */
+  readonly replayCapacity?: number;
+  readonly replayBytes?: number;
+  /** How often the broker is probed for readiness (watchAvailability). */
+  readonly probeIntervalMs?: number;
   /** How long a tail with no reader is kept, to spare the next reader a group join. */
   readonly tailLingerMs?: number;
   readonly clientId?: string;
@@ -44,7 +49,7 @@ interface Pending {
   readonly topic: string;
   /** What the record adds to a produce request, roughly. */
   readonly bytes: number;
-  readonly message: Message & { partition: number };
+  readonly message: Message;
   resolve(position: string): void;
   reject(err: Error): void;
 }
@@ -54,21 +59,22 @@ interface Pending {
  * mode to one topic per data product by an idempotent producer with acks=all;
  * concurrent publishes share produce requests. Reading goes through one tail
  * consumer per topic per process (see TopicTail) and, for readers behind it,
- * replay consumers that pause when their reader does.
+ * replays shared by readers near each other, behind one PartitionReader per
+ * partition that keeps every read gap-free.
  */
 export class KafkaChannel extends LogChannel {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** Connecting the producer: after a failed send it is replaced, and the next send connects the new one. */
+  private producerConnected?: Promise<void>;
   private readonly options: Required<KafkaChannelOptions>;
   private readonly metadata = new Map<string, Promise<PartitionMetadata[]>>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly tails = new Map<string, Promise<TopicTail>>();
   /** The same tails once started, for the synchronous checks of waitForAppend. */
   private readonly settled = new Map<string, TopicTail>();
-  private readonly idleReplays = new IdleReplays();
-  /** Every replay consumer open, in use or idle. */
-  private readonly replays = new Set<ReplayReader>();
+  private readonly availability: BrokerAvailability;
   private readonly instance = randomUUID().slice(0, 8);
   private queue: Pending[] = [];
   private sending = false;
@@ -87,6 +93,9 @@ export class KafkaChannel extends LogChannel {
       ringCapacity: 10_000,
       ringBytes: 16 * 1024 * 1024,
       replayBuffer: 256,
+      replayCapacity: 8192,
+      replayBytes: 4 * 1024 * 1024,
+      probeIntervalMs: 1000,
       tailLingerMs: 30_000,
       clientId: "meshstream",
       ...options,
@@ -100,8 +109,8 @@ export class KafkaChannel extends LogChannel {
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     this.admin = this.kafka.admin();
-    // Retries are bounded so that a publish fails within its time-out instead of waiting forever for a broker.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 } });
+    this.producer = this.newProducer();
+    this.availability = new BrokerAvailability(options.brokers, this.options.clientId, this.options.probeIntervalMs);
     this.sweeper = setInterval(() => this.sweepReplays(), 10_000).unref();
   }
 
@@ -109,7 +118,7 @@ export class KafkaChannel extends LogChannel {
     const channel = new KafkaChannel(options);
     try {
       await channel.admin.connect();
-      await channel.producer.connect();
+      await channel.connectProducer();
     } catch (err) {
       await channel.close();
       throw new ChannelUnavailableError(`cannot reach Kafka at ${options.brokers.join(",")}: ${String(err)}`, { cause: err });
@@ -119,17 +128,14 @@ export class KafkaChannel extends LogChannel {
 
   // --- EventChannel
 
+  /**
+   * Events are queued before anything is awaited, so concurrent calls are
+   * stored in the order they were made (per partition): the queue goes out
+   * in order, one produce request at a time, by an idempotent producer.
+   */
   async publish(events: readonly OutgoingEvent[]): Promise<string[]> {
     if (this.closed) throw new ChannelClosedError();
-    const pending = await Promise.all(
-      events.map(async ({ product, event }) => {
-        const topic = this.topic(product);
-        const partitionMetadata = await this.partitionsOf(topic);
-        const record = toKafkaRecord(event);
-        const message = { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp };
-        return { topic, bytes: recordBytes(record), message: { ...message, partition: this.partitioner({ topic, partitionMetadata, message }) } };
-      }),
-    );
+    const records = events.map(({ product, event }) => ({ topic: this.topic(product), record: toKafkaRecord(event) }));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -137,7 +143,20 @@ export class KafkaChannel extends LogChannel {
         this.options.publishTimeoutMs,
       );
     });
-    const positions = Promise.all(pending.map((p) => new Promise<string>((resolve, reject) => this.queue.push({ ...p, resolve, reject }))));
+    const positions = Promise.all(
+      records.map(
+        ({ topic, record }) =>
+          new Promise<string>((resolve, reject) =>
+            this.queue.push({
+              topic,
+              bytes: recordBytes(record),
+              message: { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp },
+              resolve,
+              reject,
+            }),
+          ),
+      ),
+    );
     void this.drain();
     try {
       return await Promise.race([positions, timeout]);
@@ -147,14 +166,18 @@ export class KafkaChannel extends LogChannel {
   }
 
   stats(): ChannelStats {
+    let replays = 0;
     let buffered = 0;
-    for (const r of this.replays) buffered += r.buffered;
-    return {
-      consumers: this.tails.size + this.replays.size,
-      subscriptions: this.readers.size,
-      waiters: this.waiters,
-      bufferedRecords: buffered + this.tailBuffered,
-    };
+    for (const t of this.settled.values()) {
+      replays += t.replays;
+      buffered += t.buffered;
+    }
+    return { consumers: this.tails.size + replays, subscriptions: this.readers.size, waiters: this.waiters, bufferedRecords: buffered };
+  }
+
+  /** Follows a probe of the broker: false while it does not answer. */
+  override watchAvailability(listener: (available: boolean) => void): () => void {
+    return this.availability.watch(listener);
   }
 
   /** The tail consumers open now, by topic (for tests and metrics). */
@@ -169,13 +192,13 @@ export class KafkaChannel extends LogChannel {
     for (const p of this.queue.splice(0)) p.reject(new ChannelClosedError());
     const tails = await Promise.allSettled([...this.tails.values()]);
     this.tails.clear();
+    this.settled.clear();
     await Promise.allSettled([
       ...tails.map((t) => (t.status === "fulfilled" ? t.value.stop() : undefined)),
-      ...[...this.replays].map((r) => this.stopReplay(r)),
       this.producer.disconnect(),
       this.admin.disconnect(),
+      this.availability.stop(),
     ]);
-    this.idleReplays.clear();
   }
 
   // --- PartitionedLog
@@ -207,59 +230,30 @@ export class KafkaChannel extends LogChannel {
 
   async bounds(partition: string): Promise<{ low: bigint; high: bigint }> {
     const { topic, partition: n } = splitPartitionId(partition);
-    const o = (await this.admin.fetchTopicOffsets(topic)).find((x) => x.partition === n);
+    const o = (await kafkaCall(`read the offsets of ${topic}`, () => this.admin.fetchTopicOffsets(topic))).find((x) => x.partition === n);
     return { low: BigInt(o?.low ?? 0), high: BigInt(o?.high ?? 0) };
   }
 
   async offsetForTime(partition: string, time: Date): Promise<bigint> {
     const { topic, partition: n } = splitPartitionId(partition);
-    const found = (await this.admin.fetchTopicOffsetsByTimestamp(topic, time.getTime())).find((x) => x.partition === n);
+    const found = (await kafkaCall(`find offsets by time in ${topic}`, () => this.admin.fetchTopicOffsetsByTimestamp(topic, time.getTime()))).find((x) => x.partition === n);
     const offset = BigInt(found?.offset ?? "-1");
     return offset >= 0n ? offset : (await this.bounds(partition)).high;
   }
 
   async read(partition: string, from: bigint, max: number, signal: AbortSignal): Promise<StoredRecord[]> {
-    const { topic, partition: n } = splitPartitionId(partition);
-    const ring = (await this.tail(topic)).rings.get(n);
-    if (!ring) return [];
-    // Behind the ring: read through a replay consumer, reused while the reader continues where it stopped.
-    // A consumer serves one reader at a time: it is out of the idle map while in use.
-    const key = `${partition}@${from}`;
-    let reader = this.idleReplays.take(key);
-    if (reader ? ring.holds(from) : ring.covers(from)) {
-      if (reader) void this.stopReplay(reader);
-      return ring.read(from, max);
-    }
-    if (!reader) {
-      reader = new ReplayReader(this.kafka, topic, n, from, this.options.replayBuffer, `${this.options.clientId}-${this.instance}-`);
-      this.replays.add(reader);
-      await reader.start().catch(async (err: unknown) => {
-        await this.stopReplay(reader!);
-        throw new ChannelUnavailableError(`cannot replay ${topic} from offset ${from}: ${String(err)}`, { cause: err });
-      });
-    }
-    const records = await reader.take(max, 5000, signal);
-    // Stopping leaves the consumer's group, which takes a while: the reader does not wait for it, close() does.
-    const next = `${partition}@${reader.next}`;
-    if (this.closed) await this.stopReplay(reader);
-    else if (ring.holds(reader.next)) void this.stopReplay(reader);
-    else this.idleReplays.park(next, reader);
-    return records;
+    return this.reader(partition).read(from, max, signal);
   }
 
   forget(cursor: ReadonlyMap<string, bigint>): void {
-    // The reader that ended is one of those at its position: any of them will do.
-    for (const [partition, offset] of cursor) {
-      const reader = this.idleReplays.take(`${partition}@${offset}`);
-      if (reader) void this.stopReplay(reader);
-    }
+    for (const [partition, offset] of cursor) this.settledReader(partition)?.forget(offset);
   }
 
   waitForAppend(cursor: ReadonlyMap<string, bigint>, signal: AbortSignal, timeoutMs: number): Promise<void> {
+    // A reader behind the ring reads from a replay, which waits by itself; a failed tail has an error to give.
     const ready = [...cursor].some(([p, offset]) => {
-      const { topic, partition } = splitPartitionId(p);
-      const ring = this.settledTail(topic)?.rings.get(partition);
-      return ring !== undefined && (!ring.covers(offset) || ring.end > offset);
+      const reader = this.settledReader(p);
+      return reader !== undefined && (reader.failure !== undefined || !reader.ring.covers(offset) || reader.ring.end > offset);
     });
     if (ready) return Promise.resolve();
     return nextEvent(this.appended, [...cursor.keys()], signal, timeoutMs);
@@ -269,6 +263,19 @@ export class KafkaChannel extends LogChannel {
 
   private topic(product: string): string {
     return `${this.options.topicPrefix}${product}`;
+  }
+
+  /** The partition's reader in the tail the caller retained (or its successor, if that one failed). */
+  private reader(partition: string) {
+    const reader = this.settledReader(partition);
+    // A tail is settled from before retain() returns until its last reader has released it.
+    if (!reader) throw new ChannelUnavailableError(`no reader of ${describePartition(partition)}: it was released`);
+    return reader;
+  }
+
+  private settledReader(partition: string) {
+    const { topic, partition: n } = splitPartitionId(partition);
+    return this.settled.get(topic)?.readers.get(n);
   }
 
   /** Partitions of a topic, creating the topic the first time it is needed. */
@@ -294,19 +301,26 @@ export class KafkaChannel extends LogChannel {
       known.catch(() => this.metadata.delete(topic));
     }
     return known.catch((err: unknown) => {
-      throw new ChannelUnavailableError(`cannot prepare Kafka topic ${topic}: ${String(err)}`, { cause: err });
+      throw channelErrorOf(err, `prepare topic ${topic}`);
     });
-  }
-
-  private settledTail(topic: string): TopicTail | undefined {
-    return this.settled.get(topic);
   }
 
   private tail(topic: string): Promise<TopicTail> {
     let tail = this.tails.get(topic);
     if (!tail) {
-      tail = TopicTail.start(this.kafka, this.admin, topic, `${this.options.clientId}-${this.instance}-tail-${topic}`, { capacity: this.options.ringCapacity, maxBytes: this.options.ringBytes }, (p) =>
-        this.appended.emit(p),
+      const o = this.options;
+      tail = TopicTail.start(
+        this.kafka,
+        this.admin,
+        topic,
+        {
+          capacity: o.ringCapacity,
+          maxBytes: o.ringBytes,
+          replay: { ahead: o.replayBuffer, capacity: o.replayCapacity, maxBytes: o.replayBytes, consumer: { maxBytes: 512 * 1024 } },
+          groupPrefix: `${o.clientId}-${this.instance}-`,
+        },
+        (p) => this.appended.emit(p),
+        (failed) => this.dropTail(failed),
       );
       this.tails.set(topic, tail);
       tail.then(
@@ -317,29 +331,32 @@ export class KafkaChannel extends LogChannel {
     return tail;
   }
 
+  /**
+   * A tail that failed for good: the next subscription starts a new one; its
+   * readers get its error (with their position) until that one has started,
+   * then read on through it.
+   */
+  private dropTail(tail: TopicTail): void {
+    if (this.settled.get(tail.topic) === tail) this.tails.delete(tail.topic);
+    void tail.stop();
+  }
+
   private linger(tail: TopicTail): void {
     tail.lingerTimer = setTimeout(() => {
       if (tail.refs > 0) return;
-      this.tails.delete(tail.topic);
-      this.settled.delete(tail.topic);
+      if (this.settled.get(tail.topic) === tail) {
+        this.settled.delete(tail.topic);
+        // A failed tail is out of `tails` already, where its successor may be starting.
+        if (!tail.failure) this.tails.delete(tail.topic);
+      }
       void tail.stop();
     }, this.options.tailLingerMs);
     tail.lingerTimer.unref();
   }
 
-  private get tailBuffered(): number {
-    let n = 0;
-    for (const t of this.settled.values()) n += t.buffered;
-    return n;
-  }
-
-  private stopReplay(reader: ReplayReader): Promise<void> {
-    this.replays.delete(reader);
-    return reader.stop();
-  }
-
+  /** Readers gone without a word (a fetch pager that never came back) stop holding their replays after a minute. */
   private sweepReplays(): void {
-    for (const reader of this.idleReplays.takeUnusedSince(Date.now() - 60_000)) void this.stopReplay(reader);
+    for (const t of this.settled.values()) for (const r of t.readers.values()) r.sweep(Date.now() - 60_000);
   }
 
   /** Sends what is queued, one produce request at a time: whatever queues meanwhile goes in the next one. */
@@ -368,23 +385,66 @@ export class KafkaChannel extends LogChannel {
   private async send(batch: Pending[]): Promise<void> {
     const byTopic = new Map<string, Pending[]>();
     for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    // The partition of each record needs its topic's metadata (the topic is created the first time).
+    const topicMessages: { topic: string; messages: (Message & { partition: number })[] }[] = [];
+    const sent: (Pending & { partition: number })[] = [];
+    for (const [topic, items] of byTopic) {
+      try {
+        const partitionMetadata = await this.partitionsOf(topic);
+        const messages = items.map((i) => ({ ...i.message, partition: this.partitioner({ topic, partitionMetadata, message: i.message }) }));
+        topicMessages.push({ topic, messages });
+        items.forEach((i, k) => sent.push({ ...i, partition: messages[k]!.partition }));
+      } catch (err) {
+        for (const i of items) i.reject(err as Error);
+      }
+    }
+    if (sent.length === 0) return;
     try {
-      const metadata = await this.producer.sendBatch({
-        acks: -1,
-        timeout: this.options.publishTimeoutMs,
-        topicMessages: [...byTopic].map(([topic, items]) => ({ topic, messages: items.map((i) => i.message) })),
-      });
+      await this.connectProducer();
+      const metadata = await this.producer.sendBatch({ acks: -1, timeout: this.options.publishTimeoutMs, topicMessages });
       // Offsets within one partition of one request are consecutive, in request order.
       const next = new Map(metadata.map((m) => [partitionId(m.topicName, m.partition), BigInt(m.baseOffset ?? "0")]));
-      for (const p of batch) {
-        const id = partitionId(p.topic, p.message.partition);
+      for (const p of sent) {
+        const id = partitionId(p.topic, p.partition);
         const offset = next.get(id)!;
         next.set(id, offset + 1n);
         p.resolve(encodePosition(new Map([[id, offset + 1n]])));
       }
     } catch (err) {
-      const failure = new ChannelUnavailableError(`Kafka did not store the events: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      for (const p of batch) p.reject(failure);
+      const mapped = channelErrorOf(err, "store the events");
+      // Whatever Kafka answered, the caller is told the events are not acknowledged.
+      const failure =
+        mapped instanceof ChannelError && mapped.code !== "unavailable" ? mapped : new ChannelUnavailableError(`Kafka did not store the events: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      for (const p of sent) p.reject(failure);
+      this.replaceProducer();
     }
+  }
+
+  private newProducer(): Producer {
+    // Retries are bounded so that a publish fails within its time-out instead of waiting forever for a broker.
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 } });
+  }
+
+  private connectProducer(): Promise<void> {
+    this.producerConnected ??= this.producer.connect().catch((err: unknown) => {
+      this.producerConnected = undefined;
+      throw err;
+    });
+    return this.producerConnected;
+  }
+
+  /**
+   * After a failed send, kafkajs hands the failed batch's sequence numbers
+   * to the next batch. If the broker did store the failed one (the answer was
+   * lost), it takes the next batch — other events — for a retry of it and
+   * acknowledges it without storing it: acknowledged events lost (seen with a
+   * broker killed under load). A new producer has a new producer id, whose
+   * sequences no stored batch can match.
+   */
+  private replaceProducer(): void {
+    const failed = this.producer;
+    this.producer = this.newProducer();
+    this.producerConnected = undefined;
+    void failed.disconnect().catch(() => undefined);
   }
 }
