@@ -11,8 +11,14 @@ import (
 	"slices"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 	"cuelang.org/go/encoding/json"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Kind classifies the failures of a call, so the host can map them to types.
@@ -45,6 +51,8 @@ type schema struct {
 	source   []byte
 	value    cue.Value
 	defs     map[string]cue.Value
+	// schemas holds each definition as `cue vet -d` builds it: an expression in the schema's scope.
+	schemas map[string]cue.Value
 }
 
 // Engine holds compiled schemas by handle.
@@ -80,7 +88,7 @@ func (e *Engine) Compile(filename string, source []byte) (*Compiled, error) {
 		return nil, err
 	}
 	e.next++
-	e.schemas[e.next] = &schema{filename: filename, source: slices.Clone(source), value: v, defs: map[string]cue.Value{}}
+	e.schemas[e.next] = &schema{filename: filename, source: slices.Clone(source), value: v, defs: map[string]cue.Value{}, schemas: map[string]cue.Value{}}
 	return &Compiled{Handle: e.next, Definitions: definitions(v)}, nil
 }
 
@@ -136,29 +144,68 @@ func (e *Engine) definition(handle uint32, name string) (cue.Value, *schema, err
 }
 
 // Validate checks one JSON document against a definition of a schema, as
-// `cue vet -c -d <definition>` does: unify, then require concrete values.
-// It returns nil when the document is valid.
+// `cue vet -c -d <definition> schema.cue data.json` does, step for step: the
+// document is decoded as the CLI reads a file (a UTF-8 or UTF-16 byte-order
+// mark is honoured, invalid UTF-8 becomes U+FFFD), extracted with
+// encoding/json (never compiled as CUE), made a file of its own, unified
+// with the definition built as the CLI builds its -d expression, and
+// validated with every value concrete. The errors come sorted and without
+// duplicates, as the CLI prints them. It returns nil when the document is valid.
 func (e *Engine) Validate(handle uint32, name string, doc []byte) ([]Violation, error) {
-	def, _, err := e.definition(handle, name)
+	def, s, err := e.definition(handle, name)
 	if err != nil {
 		return nil, err
 	}
 	if depth := nesting(doc); depth > e.MaxDepth {
 		return nil, fail(KindTooDeep, "document nests %d levels deep, more than the limit of %d", depth, e.MaxDepth)
 	}
-	// encoding/json, not CompileBytes: a document is data, never CUE code.
-	expr, jerr := json.Extract("data.json", doc)
+	text, _, terr := transform.Bytes(unicode.BOMOverride(unicode.UTF8.NewDecoder()), doc)
+	if terr != nil {
+		return nil, &Error{Kind: KindInvalidJSON, Message: terr.Error()}
+	}
+	expr, jerr := json.Extract("data.json", text)
 	if jerr != nil {
 		return nil, &Error{Kind: KindInvalidJSON, Message: message1(jerr)}
 	}
 	e.uses++
 	defer e.maybeRecycle()
-	// Data first, as `cue vet` unifies it: CUE names conflicting values in that order.
-	unified := e.ctx.BuildExpr(expr).Unify(def)
-	if verr := unified.Validate(cue.Concrete(true)); verr != nil {
-		return violations(verr, pathStrings(cue.ParsePath(name))), nil
+	schema, ok := s.schemas[name]
+	if !ok {
+		schema = def
+		if x, perr := parser.ParseExpr("--schema", name); perr == nil {
+			schema = e.ctx.BuildExpr(x, cue.InferBuiltins(true), cue.Scope(s.value))
+		}
+		s.schemas[name] = schema
+	}
+	// The CLI stops at the first step that fails: the data alone (duplicate
+	// keys that conflict), then the unification, then concreteness.
+	data := e.ctx.BuildFile(toFile(expr))
+	verr := data.Err()
+	if verr == nil {
+		unified := data.Unify(schema)
+		if verr = unified.Err(); verr != nil {
+			if err := unified.Validate(); err != nil {
+				verr = err
+			}
+		} else {
+			verr = unified.Validate(cue.Concrete(true))
+		}
+	}
+	if verr != nil {
+		return violations(errors.Sanitize(errors.Promote(verr, "")), pathStrings(cue.ParsePath(name))), nil
 	}
 	return nil, nil
+}
+
+// toFile wraps an extracted document in a file as the CLI's decoder does:
+// the fields of an object become the file's declarations, any other value
+// is embedded.
+func toFile(x ast.Expr) *ast.File {
+	if st, ok := x.(*ast.StructLit); ok {
+		return &ast.File{Decls: st.Elts}
+	}
+	ast.SetRelPos(x, token.NoSpace)
+	return &ast.File{Decls: []ast.Decl{&ast.EmbedDecl{Expr: x}}}
 }
 
 func (e *Engine) maybeRecycle() {
@@ -177,6 +224,7 @@ func (e *Engine) Recycle() {
 		// It compiled before, in an identical context: it compiles again.
 		s.value, _ = e.build(s.filename, s.source)
 		s.defs = map[string]cue.Value{}
+		s.schemas = map[string]cue.Value{}
 	}
 }
 
