@@ -4,6 +4,7 @@ import { Worker } from "node:worker_threads";
 import { CueDocumentError, CueInternalError, CueTimeoutError, engineError, type CueEngineError } from "./errors";
 import type { DefinitionRef, SchemaSource, WorkerInit, WorkerOp, WorkerRequest, WorkerResponse } from "./protocol";
 import type { CueViolation, EngineReply } from "./types";
+import type { ValidatorProgram } from "./validator-program";
 import { engineModule } from "./wasm-module";
 
 export interface CueEngineOptions {
@@ -192,6 +193,11 @@ export class CueEngine {
     return unwrap(await this.call({ op: "jsonschema", ref: ref(target) }, [target.schema])) as Record<string, unknown>;
   }
 
+  /** The validator program of one definition, for a fast path in front of validate() (see validator-program.ts). */
+  async validatorProgram(target: Definition): Promise<ValidatorProgram> {
+    return unwrap(await this.call({ op: "validator", ref: ref(target) }, [target.schema])) as ValidatorProgram;
+  }
+
   /**
    * Whether every document valid against `specific` is valid against
    * `general`; resolves to the fields that break it, empty when it holds.
@@ -298,6 +304,7 @@ function referencedSchemas(call: WorkerOp): number[] {
     case "validate":
       return [...new Set(call.items.map((i) => i.ref.schema))];
     case "jsonschema":
+    case "validator":
       return [call.ref.schema];
     case "subsumes":
       return [call.general.schema, call.specific.schema];

@@ -8,3 +8,4 @@ export {
   CueTimeoutError,
 } from "./errors";
 export type { CueViolation } from "./types";
+export type { ProgramNode, ValidatorProgram } from "./validator-program";
