@@ -1,3 +1,4 @@
+import { setFlagsFromString } from "node:v8";
 import type { ProgramNode, ValidatorProgram } from "@meshstream/cuelang-wasm";
 import { facts, readDocument, UNREADABLE } from "./document";
 import { dateOnly, ipv4, rfc3339, uuid } from "./formats";
@@ -16,6 +17,12 @@ export const enum Verdict {
 }
 
 type Check = (value: unknown) => Verdict;
+
+// Go's regular expressions match in linear time; V8's backtrack. A regex
+// that backtracks too much is run again on V8's linear-time engine (which
+// takes the patterns jsRegex writes: no flags, no backreferences, no
+// lookaround), so that no schema can make the event loop wait on a match.
+setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
 
 /**
  * The fast path of one definition: a function of a document that says
