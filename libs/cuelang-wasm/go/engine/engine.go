@@ -9,6 +9,7 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -50,7 +51,9 @@ type schema struct {
 	filename string
 	source   []byte
 	value    cue.Value
-	defs     map[string]cue.Value
+	// ctx is the context value was built in: after a recycle, the schema is built again on first use.
+	ctx  *cue.Context
+	defs map[string]cue.Value
 	// schemas holds each definition as `cue vet -d` builds it: an expression in the schema's scope.
 	schemas map[string]cue.Value
 }
@@ -61,6 +64,8 @@ type Engine struct {
 	schemas map[uint32]*schema
 	next    uint32
 	uses    int
+	// files counts documents built as files (see Validate), which the context keeps more of.
+	files int
 
 	// RecycleAfter bounds memory: a cue.Context keeps every value built in it,
 	// so after this many validations the engine starts a new context and
@@ -88,7 +93,7 @@ func (e *Engine) Compile(filename string, source []byte) (*Compiled, error) {
 		return nil, err
 	}
 	e.next++
-	e.schemas[e.next] = &schema{filename: filename, source: slices.Clone(source), value: v, defs: map[string]cue.Value{}, schemas: map[string]cue.Value{}}
+	e.schemas[e.next] = &schema{filename: filename, source: slices.Clone(source), value: v, ctx: e.ctx, defs: map[string]cue.Value{}, schemas: map[string]cue.Value{}}
 	return &Compiled{Handle: e.next, Definitions: definitions(v)}, nil
 }
 
@@ -123,10 +128,26 @@ func (e *Engine) Free(handle uint32) {
 	delete(e.schemas, handle)
 }
 
-func (e *Engine) definition(handle uint32, name string) (cue.Value, *schema, error) {
+// schema returns a schema by handle, built in the current context.
+func (e *Engine) schema(handle uint32) (*schema, error) {
 	s, ok := e.schemas[handle]
 	if !ok {
-		return cue.Value{}, nil, fail(KindNotFound, "no schema with handle %d", handle)
+		return nil, fail(KindNotFound, "no schema with handle %d", handle)
+	}
+	if s.ctx != e.ctx {
+		// It compiled before, in an identical context: it compiles again.
+		s.value, _ = e.build(s.filename, s.source)
+		s.ctx = e.ctx
+		s.defs = map[string]cue.Value{}
+		s.schemas = map[string]cue.Value{}
+	}
+	return s, nil
+}
+
+func (e *Engine) definition(handle uint32, name string) (cue.Value, *schema, error) {
+	s, err := e.schema(handle)
+	if err != nil {
+		return cue.Value{}, nil, err
 	}
 	if d, ok := s.defs[name]; ok {
 		return d, s, nil
@@ -159,9 +180,9 @@ func (e *Engine) Validate(handle uint32, name string, doc []byte) ([]Violation, 
 	if depth := nesting(doc); depth > e.MaxDepth {
 		return nil, fail(KindTooDeep, "document nests %d levels deep, more than the limit of %d", depth, e.MaxDepth)
 	}
-	text, _, terr := transform.Bytes(unicode.BOMOverride(unicode.UTF8.NewDecoder()), doc)
-	if terr != nil {
-		return nil, &Error{Kind: KindInvalidJSON, Message: terr.Error()}
+	text, err := decodeAsTheCLI(doc)
+	if err != nil {
+		return nil, &Error{Kind: KindInvalidJSON, Message: err.Error()}
 	}
 	expr, jerr := json.Extract("data.json", text)
 	if jerr != nil {
@@ -179,7 +200,25 @@ func (e *Engine) Validate(handle uint32, name string, doc []byte) ([]Violation, 
 	}
 	// The CLI stops at the first step that fails: the data alone (duplicate
 	// keys that conflict), then the unification, then concreteness.
-	data := e.ctx.BuildFile(toFile(expr))
+	// The CLI's data is a file: an object's fields are its declarations, any
+	// other value is embedded, which changes the order in which CUE names the
+	// values of a conflict. An object against a schema that may be a struct
+	// is the same value built as an expression; the rest (always an error
+	// but for scalar schemas) are built as files, which the context keeps:
+	// they count towards an early recycle.
+	var data cue.Value
+	st, object := expr.(*ast.StructLit)
+	switch {
+	case object && schema.IncompleteKind()&cue.StructKind != 0:
+		data = e.ctx.BuildExpr(st)
+	case object:
+		e.files++
+		data = e.ctx.BuildFile(&ast.File{Decls: st.Elts})
+	default:
+		e.files++
+		ast.SetRelPos(expr, token.NoSpace)
+		data = e.ctx.BuildFile(&ast.File{Decls: []ast.Decl{&ast.EmbedDecl{Expr: expr}}})
+	}
 	verr := data.Err()
 	if verr == nil {
 		unified := data.Unify(schema)
@@ -197,35 +236,32 @@ func (e *Engine) Validate(handle uint32, name string, doc []byte) ([]Violation, 
 	return nil, nil
 }
 
-// toFile wraps an extracted document in a file as the CLI's decoder does:
-// the fields of an object become the file's declarations, any other value
-// is embedded.
-func toFile(x ast.Expr) *ast.File {
-	if st, ok := x.(*ast.StructLit); ok {
-		return &ast.File{Decls: st.Elts}
+// maxFiles bounds the documents built as files in one context (each costs it about 10 KiB).
+const maxFiles = 2000
+
+// decodeAsTheCLI reads a document as the CLI reads a data file: past a
+// byte-order mark (UTF-16 ones decoded), with invalid UTF-8 made U+FFFD.
+// Plain UTF-8, the usual case, is left as it is.
+func decodeAsTheCLI(doc []byte) ([]byte, error) {
+	if len(doc) >= 2 && (doc[0] == 0xfe || doc[0] == 0xff || doc[0] == 0xef) || !utf8.Valid(doc) {
+		text, _, err := transform.Bytes(unicode.BOMOverride(unicode.UTF8.NewDecoder()), doc)
+		return text, err
 	}
-	ast.SetRelPos(x, token.NoSpace)
-	return &ast.File{Decls: []ast.Decl{&ast.EmbedDecl{Expr: x}}}
+	return doc, nil
 }
 
 func (e *Engine) maybeRecycle() {
-	if e.RecycleAfter <= 0 || e.uses < e.RecycleAfter {
-		return
+	if e.RecycleAfter > 0 && e.uses >= e.RecycleAfter || e.files >= maxFiles {
+		e.Recycle()
 	}
-	e.Recycle()
 }
 
 // Recycle moves every schema to a fresh context, dropping what the old one
-// accumulated.
+// accumulated; each schema is built there again when next used.
 func (e *Engine) Recycle() {
 	e.ctx = cuecontext.New()
 	e.uses = 0
-	for _, s := range e.schemas {
-		// It compiled before, in an identical context: it compiles again.
-		s.value, _ = e.build(s.filename, s.source)
-		s.defs = map[string]cue.Value{}
-		s.schemas = map[string]cue.Value{}
-	}
+	e.files = 0
 }
 
 func pathStrings(p cue.Path) []string {
