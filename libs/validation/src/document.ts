@@ -51,6 +51,7 @@ export const facts = new DocumentFacts();
 /** A document the fast path does not take: the engine reads it, and gives its verdict or its error. */
 export const UNREADABLE: unique symbol = Symbol("unreadable");
 
+const utf8 = new TextDecoder();
 const number: NumberText = { float: false, faithful: false, extreme: false, value: NaN };
 const latin1 = (bytes: Uint8Array, from: number, to: number) => Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString("latin1");
 
@@ -72,7 +73,8 @@ export function readDocument(bytes: Uint8Array, maxDepth: number, parsed?: unkno
   if (parsed !== undefined) return parsed;
   if (!isUtf8(bytes)) return UNREADABLE;
   try {
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8", start));
+    // TextDecoder drops the byte-order mark (and beats Buffer#toString on small documents).
+    return JSON.parse(utf8.decode(bytes));
   } catch {
     return UNREADABLE;
   }

@@ -69,6 +69,7 @@ async function fastPath(): Promise<{ rows: [string, string][]; result: Record<st
       `fast path, ${s.name}, ${s.document.length} B`,
       `${Math.round(fromBytes)} validations/s from bytes (${Math.round(fromValue)}/s from a parsed value); wasm engine ${Math.round(wasm)}/s: ${(fromBytes / wasm).toFixed(0)}x`,
     ]);
+    writeSync(2, `${rows.at(-1)!.join(": ")}\n`);
     result[["seed", "order", "telemetry"][i]!] = String(Math.round(fromBytes));
     if (i === 0) result.seed_engine = String(Math.round(wasm));
   }

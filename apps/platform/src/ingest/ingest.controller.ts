@@ -1,6 +1,6 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Catalog } from "@meshstream/catalog";
-import type { EventChannel, OutgoingEvent } from "@meshstream/channel";
+import { OrderedPublisher, type EventChannel, type OutgoingEvent } from "@meshstream/channel";
 import { completeEvent, fromProto, type EventDraft } from "@meshstream/cloudevents";
 import { CallError, GrpcService, isDomainError, toRpcStatus, type ServiceImpl } from "@meshstream/grpc";
 import { IngestService, type EventInput, type PublishStreamRequest } from "@meshstream/proto";
@@ -51,25 +51,28 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     return { results };
   }
 
-  /** Requests are prepared and stored concurrently (up to 256 at a time) and answered in order. */
+  /**
+   * Requests are prepared concurrently (up to 1,024 at a time), stored in
+   * stream order (whatever each one's validation takes, see
+   * OrderedPublisher) in batches, and answered in order.
+   */
   async *publishStream(requests: AsyncIterable<PublishStreamRequest>) {
+    const publisher = new OrderedPublisher(this.channel);
     const window: Promise<Result>[] = [];
     let sequence = 0n;
     for await (const request of requests) {
-      window.push(this.one(request.event));
-      if (window.length >= 256) yield { sequence: sequence++, result: await window.shift()! };
+      window.push(this.one(publisher, request.event));
+      if (window.length >= 1024) yield { sequence: sequence++, result: await window.shift()! };
     }
     while (window.length) yield { sequence: sequence++, result: await window.shift()! };
   }
 
-  private async one(event: EventInput | undefined): Promise<Result> {
-    try {
-      const outgoing = await this.prepare(event);
-      const [position] = await this.channel.publish([outgoing]);
-      return receiptResult(outgoing, position!);
-    } catch (err) {
-      return this.failure(err);
-    }
+  private one(publisher: OrderedPublisher, event: EventInput | undefined): Promise<Result> {
+    const prepared = this.prepare(event);
+    return publisher.submit(prepared).then(
+      (position) => prepared.then((outgoing) => receiptResult(outgoing, position)),
+      (err: unknown) => this.failure(err),
+    );
   }
 
   /**
@@ -87,6 +90,7 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     if (!input) throw new CallError("invalid_argument", "event is required", [{ field: "event", description: "required" }]);
     let draft: EventDraft;
     let data: Uint8Array;
+    let parsed: unknown;
     if (input.cloudEvent) {
       if (input.type || input.payload.case) {
         throw new CallError("invalid_argument", "set either cloud_event or type and data, not both", [{ field: "event.cloud_event", description: "exclusive with the other fields" }]);
@@ -96,7 +100,11 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
       data = ce.data ?? new Uint8Array();
     } else {
       if (!input.type) throw new CallError("invalid_argument", "event type is required", [{ field: "event.type", description: "required" }]);
-      data = input.payload.case === "dataJson" ? input.payload.value : encoder.encode(dataOf(input));
+      if (input.payload.case === "data") {
+        // A Struct is JSON already: validation takes the value, the event the text.
+        parsed = input.payload.value;
+        data = encoder.encode(JSON.stringify(parsed));
+      } else data = input.payload.case === "dataJson" ? input.payload.value : encoder.encode(dataOf(input));
       draft = { type: input.type, id: input.id, source: input.source, subject: input.subject, time: input.time ? timestampDate(input.time) : undefined, extensions: input.extensions };
     }
     if (data.length > this.config.maxEventBytes) {
@@ -104,7 +112,7 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
         { field: "event.data", description: `at most ${this.config.maxEventBytes} bytes` },
       ]);
     }
-    const { version, product } = await this.validator.validate(draft.type, input.schemaVersion, data);
+    const { version, product } = await this.validator.validate(draft.type, input.schemaVersion, data, parsed);
     const event = completeEvent(draft, { source: this.catalog.getDataProduct(product).source, dataschema: version.uri }, data);
     return { product, event };
   }

@@ -40,13 +40,23 @@ export interface KafkaChannelOptions {
   readonly clientId?: string;
 }
 
+/** One publish() call: its positions fill in as its records are acknowledged, possibly over several produce requests. */
+interface Call {
+  readonly positions: string[];
+  remaining: number;
+  settled: boolean;
+  timer?: NodeJS.Timeout;
+  resolve(positions: string[]): void;
+  reject(err: Error): void;
+}
+
 interface Pending {
   readonly topic: string;
   /** What the record adds to a produce request, roughly. */
   readonly bytes: number;
   readonly message: Message & { partition: number };
-  resolve(position: string): void;
-  reject(err: Error): void;
+  readonly call: Call;
+  readonly index: number;
 }
 
 /**
@@ -62,6 +72,8 @@ export class KafkaChannel extends LogChannel {
   private readonly producer: Producer;
   private readonly options: Required<KafkaChannelOptions>;
   private readonly metadata = new Map<string, Promise<PartitionMetadata[]>>();
+  /** The same, once known: a publish to known topics queues its records at once, so that calls queue in call order. */
+  private readonly knownPartitions = new Map<string, PartitionMetadata[]>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly tails = new Map<string, Promise<TopicTail>>();
   /** The same tails once started, for the synchronous checks of waitForAppend. */
@@ -119,31 +131,54 @@ export class KafkaChannel extends LogChannel {
 
   // --- EventChannel
 
-  async publish(events: readonly OutgoingEvent[]): Promise<string[]> {
-    if (this.closed) throw new ChannelClosedError();
-    const pending = await Promise.all(
-      events.map(async ({ product, event }) => {
-        const topic = this.topic(product);
-        const partitionMetadata = await this.partitionsOf(topic);
-        const record = toKafkaRecord(event);
-        const message = { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp };
-        return { topic, bytes: recordBytes(record), message: { ...message, partition: this.partitioner({ topic, partitionMetadata, message }) } };
-      }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ChannelUnavailableError(`Kafka did not acknowledge the events within ${this.options.publishTimeoutMs} ms`)),
+  publish(events: readonly OutgoingEvent[]): Promise<string[]> {
+    if (this.closed) return Promise.reject(new ChannelClosedError());
+    if (events.length === 0) return Promise.resolve([]);
+    return new Promise<string[]>((resolve, reject) => {
+      const call: Call = { positions: new Array<string>(events.length), remaining: events.length, settled: false, resolve, reject };
+      call.timer = setTimeout(
+        () => this.fail(call, new ChannelUnavailableError(`Kafka did not acknowledge the events within ${this.options.publishTimeoutMs} ms`)),
         this.options.publishTimeoutMs,
       );
+      const topics = events.map(({ product }) => this.topic(product));
+      if (topics.every((t) => this.knownPartitions.has(t))) {
+        this.enqueue(call, events, topics);
+        return;
+      }
+      // The first publish to a topic creates it; calls that come meanwhile wait for the same promise, in order.
+      Promise.all(topics.map((t) => this.partitionsOf(t))).then(
+        () => this.enqueue(call, events, topics),
+        (err: unknown) => this.fail(call, err as Error),
+      );
     });
-    const positions = Promise.all(pending.map((p) => new Promise<string>((resolve, reject) => this.queue.push({ ...p, resolve, reject }))));
-    void this.drain();
-    try {
-      return await Promise.race([positions, timeout]);
-    } finally {
-      clearTimeout(timer);
+  }
+
+  private enqueue(call: Call, events: readonly OutgoingEvent[], topics: readonly string[]): void {
+    if (call.settled) return;
+    for (let i = 0; i < events.length; i++) {
+      const topic = topics[i]!;
+      const record = toKafkaRecord(events[i]!.event);
+      const message = { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp };
+      const partition = this.partitioner({ topic, partitionMetadata: this.knownPartitions.get(topic)!, message });
+      this.queue.push({ topic, bytes: recordBytes(record), message: { ...message, partition }, call, index: i });
     }
+    void this.drain();
+  }
+
+  private fail(call: Call, err: Error): void {
+    if (call.settled) return;
+    call.settled = true;
+    clearTimeout(call.timer);
+    call.reject(err);
+  }
+
+  private acknowledge(p: Pending, position: string): void {
+    const call = p.call;
+    call.positions[p.index] = position;
+    if (--call.remaining > 0 || call.settled) return;
+    call.settled = true;
+    clearTimeout(call.timer);
+    call.resolve(call.positions);
   }
 
   stats(): ChannelStats {
@@ -166,7 +201,7 @@ export class KafkaChannel extends LogChannel {
     if (this.closed) return;
     this.endReaders();
     clearInterval(this.sweeper);
-    for (const p of this.queue.splice(0)) p.reject(new ChannelClosedError());
+    for (const p of this.queue.splice(0)) this.fail(p.call, new ChannelClosedError());
     const tails = await Promise.allSettled([...this.tails.values()]);
     this.tails.clear();
     await Promise.allSettled([
@@ -288,6 +323,7 @@ export class KafkaChannel extends LogChannel {
           ],
         });
         const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+        this.knownPartitions.set(topic, topics[0]!.partitions);
         return topics[0]!.partitions;
       })();
       this.metadata.set(topic, known);
@@ -367,7 +403,11 @@ export class KafkaChannel extends LogChannel {
 
   private async send(batch: Pending[]): Promise<void> {
     const byTopic = new Map<string, Pending[]>();
-    for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    for (const p of batch) {
+      const same = byTopic.get(p.topic);
+      if (same) same.push(p);
+      else byTopic.set(p.topic, [p]);
+    }
     try {
       const metadata = await this.producer.sendBatch({
         acks: -1,
@@ -380,11 +420,11 @@ export class KafkaChannel extends LogChannel {
         const id = partitionId(p.topic, p.message.partition);
         const offset = next.get(id)!;
         next.set(id, offset + 1n);
-        p.resolve(encodePosition(new Map([[id, offset + 1n]])));
+        this.acknowledge(p, encodePosition(new Map([[id, offset + 1n]])));
       }
     } catch (err) {
       const failure = new ChannelUnavailableError(`Kafka did not store the events: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      for (const p of batch) p.reject(failure);
+      for (const p of batch) this.fail(p.call, failure);
     }
   }
 }
