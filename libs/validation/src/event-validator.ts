@@ -19,8 +19,10 @@ export class InvalidEventError extends Error {
 
 export interface Validated {
   readonly version: SchemaVersion;
-  /** The data product that owns the type. */
+  /** The data product that owns the type... */
   readonly product: string;
+  /** ...and its CloudEvents source. */
+  readonly source: string;
 }
 
 /** Validations decided by the fast path and by the engine, since start. */
@@ -40,16 +42,32 @@ export interface ValidationCounts {
 export class EventValidator {
   private readonly fast = new Map<string, FastValidator | null>();
   private readonly compiling = new Map<string, Promise<FastValidator | null>>();
+  /** (type, pinned version) → what it resolves to, until the catalog changes: looked up once, not per event. */
+  private readonly resolved = new Map<string, Validated>();
   readonly counts: ValidationCounts = { fast: 0, engine: 0 };
 
   constructor(
     private readonly catalog: Catalog,
     private readonly engine: CueEngine,
   ) {
-    // A version registered at run time gets its fast path before its first event.
     catalog.watch((change) => {
+      this.resolved.clear();
+      // A version registered at run time gets its fast path before its first event.
       if (change.kind === "schemaVersion") void this.fastValidator(change.value);
     });
+  }
+
+  /**
+   * The fast path alone, synchronously: the event's schema when it proves
+   * the data valid, undefined when only validate() can tell (the data may
+   * be invalid, or the schema version's fast path is not compiled yet).
+   * Throws the catalog's errors (unknown type or version).
+   */
+  tryFast(type: string, pinnedVersion: number, json: Uint8Array, parsed?: unknown): Validated | undefined {
+    const validated = this.resolve(type, pinnedVersion);
+    if (!this.fast.get(versionKey(validated.version))?.accepts(json, parsed)) return undefined;
+    this.counts.fast++;
+    return validated;
   }
 
   /**
@@ -57,9 +75,8 @@ export class EventValidator {
    * already (a google.protobuf.Struct), so that it is not parsed twice.
    */
   async validate(type: string, pinnedVersion: number, json: Uint8Array, parsed?: unknown): Promise<Validated> {
-    const eventType = this.catalog.getEventType(type);
-    const version = this.catalog.getSchemaVersion(type, pinnedVersion);
-    const validated = { version, product: eventType.dataProduct };
+    const validated = this.resolve(type, pinnedVersion);
+    const { version } = validated;
     const key = versionKey(version);
     const fast = this.fast.has(key) ? this.fast.get(key) : await this.fastValidator(version);
     if (fast?.accepts(json, parsed)) {
@@ -69,6 +86,18 @@ export class EventValidator {
     this.counts.engine++;
     const found = await this.engine.validate({ schema: await this.catalog.schemaOf(version), definition: version.definition }, json);
     if (found.length > 0) throw new InvalidEventError(found.map((v) => ({ field: v.path.join("."), description: v.message })));
+    return validated;
+  }
+
+  private resolve(type: string, pinnedVersion: number): Validated {
+    const key = `${type}\n${pinnedVersion}`;
+    let validated = this.resolved.get(key);
+    if (!validated) {
+      const eventType = this.catalog.getEventType(type);
+      const version = this.catalog.getSchemaVersion(type, pinnedVersion);
+      validated = { version, product: eventType.dataProduct, source: this.catalog.getDataProduct(eventType.dataProduct).source };
+      this.resolved.set(key, validated);
+    }
     return validated;
   }
 

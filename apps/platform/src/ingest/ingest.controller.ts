@@ -1,10 +1,9 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { Catalog } from "@meshstream/catalog";
 import { OrderedPublisher, type EventChannel, type OutgoingEvent } from "@meshstream/channel";
 import { completeEvent, fromProto, type EventDraft } from "@meshstream/cloudevents";
 import { CallError, GrpcService, isDomainError, toRpcStatus, type ServiceImpl } from "@meshstream/grpc";
 import { IngestService, type EventInput, type PublishStreamRequest } from "@meshstream/proto";
-import { EventValidator } from "@meshstream/validation";
+import { EventValidator, type Validated } from "@meshstream/validation";
 import { Inject, Injectable, Logger } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
 import type { PlatformConfig } from "../config/config";
@@ -21,7 +20,6 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   private readonly logger = new Logger("ingest");
 
   constructor(
-    private readonly catalog: Catalog,
     private readonly validator: EventValidator,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
@@ -34,7 +32,7 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   }
 
   async publishBatch(req: { events: EventInput[] }) {
-    const prepared = await Promise.allSettled(req.events.map((e) => this.prepare(e)));
+    const prepared = await Promise.allSettled(req.events.map(async (e) => this.prepare(e)));
     const valid = prepared.flatMap((p) => (p.status === "fulfilled" ? [p.value] : []));
     let stored: string[] | { failed: unknown };
     try {
@@ -52,25 +50,41 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   }
 
   /**
-   * Requests are prepared concurrently (up to 1,024 at a time), stored in
-   * stream order (whatever each one's validation takes, see
-   * OrderedPublisher) in batches, and answered in order.
+   * Requests are prepared concurrently (up to 4,096 at a time: enough to
+   * fill produce requests while one is in flight), stored in stream order
+   * (whatever each one's validation takes, see OrderedPublisher) in
+   * batches, and answered in order.
    */
   async *publishStream(requests: AsyncIterable<PublishStreamRequest>) {
     const publisher = new OrderedPublisher(this.channel);
     const window: Promise<Result>[] = [];
+    let head = 0;
     let sequence = 0n;
+    const next = async () => {
+      const result = await window[head]!;
+      window[head++] = undefined as never;
+      if (head > 4096) {
+        window.splice(0, head);
+        head = 0;
+      }
+      return { sequence: sequence++, result };
+    };
     for await (const request of requests) {
       window.push(this.one(publisher, request.event));
-      if (window.length >= 1024) yield { sequence: sequence++, result: await window.shift()! };
+      if (window.length - head >= 4096) yield await next();
     }
-    while (window.length) yield { sequence: sequence++, result: await window.shift()! };
+    while (head < window.length) yield await next();
   }
 
   private one(publisher: OrderedPublisher, event: EventInput | undefined): Promise<Result> {
-    const prepared = this.prepare(event);
+    let prepared: OutgoingEvent | Promise<OutgoingEvent>;
+    try {
+      prepared = this.prepare(event);
+    } catch (err) {
+      return Promise.resolve(this.failure(err));
+    }
     return publisher.submit(prepared).then(
-      (position) => prepared.then((outgoing) => receiptResult(outgoing, position)),
+      async (position) => receiptResult(await prepared, position),
       (err: unknown) => this.failure(err),
     );
   }
@@ -85,8 +99,12 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     return { result: { case: "error", value: toRpcStatus(new CallError("internal", "internal error")) } };
   }
 
-  /** Input → validated CloudEvent for its product's log. */
-  private async prepare(input: EventInput | undefined): Promise<OutgoingEvent> {
+  /**
+   * Input → validated CloudEvent for its product's log: synchronously when
+   * the fast path proves the data valid (the common case: no promise, no
+   * worker), else once the engine has answered. Throws bad input at once.
+   */
+  private prepare(input: EventInput | undefined): OutgoingEvent | Promise<OutgoingEvent> {
     if (!input) throw new CallError("invalid_argument", "event is required", [{ field: "event", description: "required" }]);
     let draft: EventDraft;
     let data: Uint8Array;
@@ -112,9 +130,9 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
         { field: "event.data", description: `at most ${this.config.maxEventBytes} bytes` },
       ]);
     }
-    const { version, product } = await this.validator.validate(draft.type, input.schemaVersion, data, parsed);
-    const event = completeEvent(draft, { source: this.catalog.getDataProduct(product).source, dataschema: version.uri }, data);
-    return { product, event };
+    const outgoing = (v: Validated): OutgoingEvent => ({ product: v.product, event: completeEvent(draft, { source: v.source, dataschema: v.version.uri }, data) });
+    const fast = this.validator.tryFast(draft.type, input.schemaVersion, data, parsed);
+    return fast ? outgoing(fast) : this.validator.validate(draft.type, input.schemaVersion, data, parsed).then(outgoing);
   }
 }
 

@@ -93,8 +93,10 @@ export class KafkaChannel extends LogChannel {
       partitions: 1,
       replicationFactor: 1,
       publishTimeoutMs: 15_000,
-      maxBatch: 1000,
-      maxBatchBytes: 512 * 1024,
+      // One produce request is in flight at a time (kafkajs's idempotent producer holds a lock per broker):
+      // throughput is what one request carries per round trip.
+      maxBatch: 5000,
+      maxBatchBytes: 1024 * 1024,
       maxRecordBytes: 4 * 1024 * 1024,
       ringCapacity: 10_000,
       ringBytes: 16 * 1024 * 1024,
