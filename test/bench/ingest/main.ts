@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { writeSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { toKafkaRecord } from "@meshstream/cloudevents";
@@ -7,13 +6,14 @@ import { Kafka, logLevel, type Message } from "kafkajs";
 import { TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
+import { personData, personEvent } from "../events";
 import { concurrentRate, paced, report, summarize } from "../stats";
 
 // npm run bench -- ingest [events, default 20,000]: PublishStream throughput of the running platform
 // over real gRPC, embedded and on Kafka, next to a raw kafkajs producer writing the same events, and
 // the latency of unary Publish calls at 1,000 requests/s on Kafka.
 const total = Number(process.argv[3] ?? 20_000);
-const data = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 }));
+const data = personData;
 const progress = (what: string) => writeSync(2, `${what}\n`);
 
 /** One PublishStream of `total` events as fast as flow control allows: events/s, and each event's time from write to answer. */
@@ -74,7 +74,7 @@ async function rawProducer(brokers: readonly string[], topic: string, cloudEvent
   const batch = (): Message[] =>
     Array.from({ length: 500 }, () => {
       if (!cloudEvents) return { value: data };
-      const r = toKafkaRecord({ specversion: "1.0", id: randomUUID(), source: "/people", type: "MySource:newPerson", time: new Date().toISOString(), datacontenttype: "application/json", extensions: {}, data });
+      const r = toKafkaRecord(personEvent());
       return { key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp };
     });
   const rate = await concurrentRate(total, 500, cloudEvents ? 1 : 4, () => producer.send({ topic, acks: -1, messages: batch() }));

@@ -1,16 +1,16 @@
-import { randomUUID } from "node:crypto";
 import { writeSync } from "node:fs";
 import { toKafkaRecord } from "@meshstream/cloudevents";
 import { Producer as PlatformaticProducer, ProduceAcks, stringSerializers } from "@platformatic/kafka";
 import { CompressionTypes, Kafka, logLevel } from "kafkajs";
 import { startKafka } from "../../harness/kafka";
+import { personData, personEvent } from "../events";
 import { concurrentRate, report } from "../stats";
 
 // npm run bench -- kafka-clients [records per run, default 200,000]: the Kafka clients on one broker,
 // writing the channel's CloudEvent records and bare records, so that the choice of kafkajs is measured.
 const total = Number(process.argv[3] ?? 200_000);
 const batch = 500;
-const data = JSON.stringify({ first: "John", Last: "Doe", Age: 40 });
+const data = personData.toString();
 
 interface Record_ {
   readonly key?: string;
@@ -23,17 +23,7 @@ function batches(cloudEvents: boolean): Record_[][] {
   return Array.from({ length: 20 }, () =>
     Array.from({ length: batch }, (_, i) => {
       if (!cloudEvents) return { value: data };
-      const r = toKafkaRecord({
-        specversion: "1.0",
-        id: randomUUID(),
-        source: "/people",
-        type: "MySource:newPerson",
-        time: new Date().toISOString(),
-        datacontenttype: "application/json",
-        dataschema: "meshstream:schema/MySource%3AnewPerson/1",
-        extensions: { partitionkey: `k${i % 16}` },
-        data: Buffer.from(data),
-      });
+      const r = toKafkaRecord(personEvent(i));
       return { key: String(r.key), value: data, headers: r.headers as Record<string, string> };
     }),
   );
