@@ -64,6 +64,14 @@ describe("compileValidator", () => {
     expect(accepts(fast, `${"[".repeat(10_000)}${"]".repeat(10_000)}`)).toBe(false); // deeper than the engine reads
   });
 
+  it("leaves NaN and infinities in a given value to the engine (their JSON text is null)", async () => {
+    const { fast } = await compile(`#T: {n: number, i?: int, b?: <10}`);
+    for (const value of [{ n: NaN }, { n: 1, i: Infinity }, { n: 1, b: -Infinity }]) {
+      expect(fast.accepts(Buffer.from(JSON.stringify(value)), value)).toBe(false);
+    }
+    expect(fast.accepts(Buffer.from('{"n":1}'), { n: 1 })).toBe(true);
+  });
+
   it("says why it is not complete, and defers there only", async () => {
     const { fast } = await compile(`import "strings"\n#T: {a: int, b?: strings.HasPrefix("x")}`);
     expect(fast.complete).toBe(false);

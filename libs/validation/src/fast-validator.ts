@@ -97,11 +97,11 @@ function compileNode(node: ProgramNode, compile: (n: ProgramNode) => Check, defs
     case "string":
       return (v) => (typeof v === "string" ? Verdict.VALID : Verdict.INVALID);
     case "int":
-      return (v) => (typeof v === "number" ? intKind(v) : Verdict.INVALID);
+      return (v) => (typeof v !== "number" ? Verdict.INVALID : finite(v) ? intKind(v) : Verdict.UNKNOWN);
     case "float":
-      return (v) => (typeof v === "number" ? floatKind(v) : Verdict.INVALID);
+      return (v) => (typeof v !== "number" ? Verdict.INVALID : finite(v) ? floatKind(v) : Verdict.UNKNOWN);
     case "number":
-      return (v) => (typeof v === "number" ? Verdict.VALID : Verdict.INVALID);
+      return (v) => (typeof v !== "number" ? Verdict.INVALID : finite(v) ? Verdict.VALID : Verdict.UNKNOWN);
     case "const":
     case "ne": {
       const equal = equality(node);
@@ -167,6 +167,13 @@ function compileNode(node: ProgramNode, compile: (n: ProgramNode) => Check, defs
   }
 }
 
+/**
+ * JSON.parse never gives NaN or an infinity, but a google.protobuf.Struct's
+ * value may hold one, whose JSON text (what is stored) says null: the
+ * engine reads the text.
+ */
+const finite = (x: number) => x - x === 0;
+
 function intKind(x: number): Verdict {
   if (!Number.isInteger(x)) return Verdict.INVALID;
   return facts.maybeFloat(x) || facts.maybeUnfaithful(x) ? Verdict.UNKNOWN : Verdict.VALID;
@@ -207,6 +214,7 @@ function equality(c: Operand): Check {
   const kind = c.num === "int" ? intKind : floatKind;
   return (v) => {
     if (typeof v !== "number") return Verdict.INVALID;
+    if (!finite(v)) return Verdict.UNKNOWN;
     const order = compare(v, double, faithful);
     if (order !== 0) return order === order ? Verdict.INVALID : Verdict.UNKNOWN;
     return kind(v);
@@ -222,6 +230,7 @@ function bound(op: "<" | "<=" | ">" | ">=", c: Operand): Check {
   const { double, faithful } = numberText(c.n);
   return (v) => {
     if (typeof v !== "number") return Verdict.INVALID;
+    if (!finite(v)) return Verdict.UNKNOWN;
     const order = compare(v, double, faithful);
     if (order !== order) return Verdict.UNKNOWN;
     return accept(order) ? Verdict.VALID : Verdict.INVALID;
