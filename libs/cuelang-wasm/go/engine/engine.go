@@ -54,8 +54,8 @@ type schema struct {
 	// ctx is the context value was built in: after a recycle, the schema is built again on first use.
 	ctx  *cue.Context
 	defs map[string]cue.Value
-	// schemas holds each definition as `cue vet -d` builds it: an expression in the schema's scope.
-	schemas map[string]cue.Value
+	// vet holds each definition as `cue vet -d` builds it: an expression in the schema's scope.
+	vet map[string]cue.Value
 }
 
 // Engine holds compiled schemas by handle.
@@ -93,7 +93,7 @@ func (e *Engine) Compile(filename string, source []byte) (*Compiled, error) {
 		return nil, err
 	}
 	e.next++
-	e.schemas[e.next] = &schema{filename: filename, source: slices.Clone(source), value: v, ctx: e.ctx, defs: map[string]cue.Value{}, schemas: map[string]cue.Value{}}
+	e.schemas[e.next] = &schema{filename: filename, source: slices.Clone(source), value: v, ctx: e.ctx, defs: map[string]cue.Value{}, vet: map[string]cue.Value{}}
 	return &Compiled{Handle: e.next, Definitions: definitions(v)}, nil
 }
 
@@ -139,7 +139,7 @@ func (e *Engine) schema(handle uint32) (*schema, error) {
 		s.value, _ = e.build(s.filename, s.source)
 		s.ctx = e.ctx
 		s.defs = map[string]cue.Value{}
-		s.schemas = map[string]cue.Value{}
+		s.vet = map[string]cue.Value{}
 	}
 	return s, nil
 }
@@ -190,16 +190,14 @@ func (e *Engine) Validate(handle uint32, name string, doc []byte) ([]Violation, 
 	}
 	e.uses++
 	defer e.maybeRecycle()
-	schema, ok := s.schemas[name]
+	schema, ok := s.vet[name]
 	if !ok {
 		schema = def
 		if x, perr := parser.ParseExpr("--schema", name); perr == nil {
 			schema = e.ctx.BuildExpr(x, cue.InferBuiltins(true), cue.Scope(s.value))
 		}
-		s.schemas[name] = schema
+		s.vet[name] = schema
 	}
-	// The CLI stops at the first step that fails: the data alone (duplicate
-	// keys that conflict), then the unification, then concreteness.
 	// The CLI's data is a file: an object's fields are its declarations, any
 	// other value is embedded, which changes the order in which CUE names the
 	// values of a conflict. An object against a schema that may be a struct
@@ -219,6 +217,8 @@ func (e *Engine) Validate(handle uint32, name string, doc []byte) ([]Violation, 
 		ast.SetRelPos(expr, token.NoSpace)
 		data = e.ctx.BuildFile(&ast.File{Decls: []ast.Decl{&ast.EmbedDecl{Expr: expr}}})
 	}
+	// The CLI stops at the first step that fails: the data alone (keys given
+	// twice with values that conflict), then the unification, then concreteness.
 	verr := data.Err()
 	if verr == nil {
 		unified := data.Unify(schema)

@@ -136,20 +136,17 @@ func (c *compiler) node(v cue.Value, inContext bool) *Node {
 		}
 		switch args[0].Kind() {
 		case cue.IntKind, cue.FloatKind, cue.StringKind:
-			n := c.constant(args[0])
-			n.K, n.Op = "bound", op.String()
-			return n
+			return c.operand("bound", args[0], op.String())
 		}
 		return engineNode("bound that is not a concrete number or string")
 	case cue.NotEqualOp, cue.EqualOp:
 		if len(args) != 1 || !isScalar(args[0]) {
 			return engineNode("comparison with a value that is not a concrete scalar")
 		}
-		n := c.constant(args[0])
 		if op == cue.NotEqualOp {
-			n.K = "ne"
+			return c.operand("ne", args[0], "")
 		}
-		return n
+		return c.constant(args[0])
 	case cue.RegexMatchOp, cue.NotRegexMatchOp:
 		if len(args) != 1 {
 			return engineNode("regular expression of two values")
@@ -192,6 +189,15 @@ func (c *compiler) constant(v cue.Value) *Node {
 	return &Node{K: "const", Value: b}
 }
 
+// operand is a node of kind k (bound, ne, multipleOf) on a concrete scalar.
+func (c *compiler) operand(k string, v cue.Value, op string) *Node {
+	n := c.constant(v)
+	if n.K == "const" {
+		n.K, n.Op = k, op
+	}
+	return n
+}
+
 func (c *compiler) atom(v cue.Value, inContext bool) *Node {
 	if isScalar(v) {
 		return c.constant(v)
@@ -228,8 +234,7 @@ func (c *compiler) reference(v cue.Value, inContext bool) *Node {
 		return c.call(strings.TrimSuffix(fmt.Sprint(v), "()"), nil)
 	}
 	_, path := v.ReferencePath()
-	sels := path.Selectors()
-	if len(sels) > 0 && sels[len(sels)-1].IsDefinition() {
+	if isDefinitionReference(v) {
 		if target := c.root.LookupPath(path); target.Exists() {
 			return c.definition(path.String(), target)
 		}
@@ -239,6 +244,12 @@ func (c *compiler) reference(v cue.Value, inContext bool) *Node {
 	}
 	// A reference to a field that is not concrete may be to the document itself (a: b).
 	return engineNode("reference to " + path.String())
+}
+
+func isDefinitionReference(v cue.Value) bool {
+	_, path := v.ReferencePath()
+	sels := path.Selectors()
+	return len(sels) > 0 && sels[len(sels)-1].IsDefinition()
 }
 
 func (c *compiler) definition(key string, target cue.Value) *Node {
@@ -279,7 +290,8 @@ func (c *compiler) conjunction(v cue.Value, args []cue.Value, inContext bool) *N
 					return why
 				}
 			case op == cue.NoOp && (a.IncompleteKind() == kind || a.IncompleteKind() == cue.TopKind):
-			case op == cue.SelectorOp && a.IncompleteKind() == kind:
+			case op == cue.SelectorOp && a.IncompleteKind() == kind && isDefinitionReference(a):
+				// A definition is the same whatever the document; another field is not (b: a & {...}).
 			case op == cue.CallOp && kind == cue.ListKind:
 				n := c.call(fmt.Sprint(sub[0]), sub[1:])
 				if n.K != "items" {
@@ -468,9 +480,7 @@ func (c *compiler) call(name string, args []cue.Value) *Node {
 		}
 	case "math.MultipleOf":
 		if len(args) == 1 && (args[0].Kind() == cue.IntKind || args[0].Kind() == cue.FloatKind) {
-			n := c.constant(args[0])
-			n.K = "multipleOf"
-			return n
+			return c.operand("multipleOf", args[0], "")
 		}
 	}
 	return engineNode("builtin " + name)
