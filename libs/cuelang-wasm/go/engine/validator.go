@@ -272,7 +272,8 @@ func (c *compiler) definition(key string, target cue.Value) *Node {
 // program knows.
 func (c *compiler) conjunction(v cue.Value, args []cue.Value, inContext bool) *Node {
 	kind := v.IncompleteKind()
-	if kind&(cue.StructKind|cue.ListKind) == 0 {
+	if kind&(cue.StructKind|cue.ListKind) == 0 || kind == cue.TopKind {
+		// Scalars (or nothing known: every operand is top, or a validator of any kind): each operand on its own.
 		n := &Node{K: "and"}
 		for _, a := range args {
 			n.Of = append(n.Of, c.node(a, false))
