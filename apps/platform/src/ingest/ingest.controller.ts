@@ -83,10 +83,10 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     } catch (err) {
       return Promise.resolve(this.failure(err));
     }
-    return publisher.submit(prepared).then(
-      async (position) => receiptResult(await prepared, position),
-      (err: unknown) => this.failure(err),
-    );
+    const failure = (err: unknown) => this.failure(err);
+    if (prepared instanceof Promise) return publisher.submit(prepared).then(async (position) => receiptResult(await prepared, position), failure);
+    const outgoing = prepared;
+    return publisher.submit(outgoing).then((position) => receiptResult(outgoing, position), failure);
   }
 
   /**

@@ -159,10 +159,10 @@ export class KafkaChannel extends LogChannel {
     if (call.settled) return;
     for (let i = 0; i < events.length; i++) {
       const topic = topics[i]!;
-      const record = toKafkaRecord(events[i]!.event);
-      const message = { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp };
-      const partition = this.partitioner({ topic, partitionMetadata: this.knownPartitions.get(topic)!, message });
-      this.queue.push({ topic, bytes: recordBytes(record), message: { ...message, partition }, call, index: i });
+      const message = toKafkaRecord(events[i]!.event) as Message & { partition: number };
+      const partitionMetadata = this.knownPartitions.get(topic)!;
+      message.partition = partitionMetadata.length === 1 ? partitionMetadata[0]!.partitionId : this.partitioner({ topic, partitionMetadata, message });
+      this.queue.push({ topic, bytes: recordBytes(message), message, call, index: i });
     }
     void this.drain();
   }
