@@ -324,9 +324,17 @@ export class KafkaChannel extends LogChannel {
             },
           ],
         });
-        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
-        this.knownPartitions.set(topic, topics[0]!.partitions);
-        return topics[0]!.partitions;
+        // A topic just created may not be known to the broker we ask yet: ask again for a moment.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+            this.knownPartitions.set(topic, topics[0]!.partitions);
+            return topics[0]!.partitions;
+          } catch (err) {
+            if (attempt >= 10 || this.closed) throw err;
+            await new Promise((r) => setTimeout(r, 100 * attempt));
+          }
+        }
       })();
       this.metadata.set(topic, known);
       known.catch(() => this.metadata.delete(topic));
