@@ -47,7 +47,7 @@ export function compileValidator(program: ValidatorProgram, options: FastValidat
   const defs: Check[] = [];
   let complete = true;
   const compile = (node: ProgramNode): Check => {
-    if (node.k === "engine") complete = false;
+    if (node.k === "engine" || (node.k === "struct" && node.patterns?.some((p) => p.match.k === "engine"))) complete = false;
     return compileNode(node, compile, defs);
   };
   for (const def of program.defs ?? []) defs.push(compile(def));

@@ -9,6 +9,7 @@ import { EVENT_CHANNEL } from "../channel/channel.module";
 import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
 import { dataOf } from "../event-input";
+import { InOrder } from "./in-order";
 
 const encoder = new TextEncoder();
 type Result = { result: { case: "receipt"; value: { id: string; position: string; dataschema: string } } | { case: "error"; value: ReturnType<typeof toRpcStatus> } };
@@ -53,27 +54,25 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
    * Requests are prepared concurrently (up to 4,096 at a time: enough to
    * fill produce requests while one is in flight), stored in stream order
    * (whatever each one's validation takes, see OrderedPublisher) in
-   * batches, and answered in order.
+   * batches, and answered in order as soon as each is stored.
    */
   async *publishStream(requests: AsyncIterable<PublishStreamRequest>) {
     const publisher = new OrderedPublisher(this.channel);
-    const window: Promise<Result>[] = [];
-    let head = 0;
-    let sequence = 0n;
-    const next = async () => {
-      const result = await window[head]!;
-      window[head++] = undefined as never;
-      if (head > 4096) {
-        window.splice(0, head);
-        head = 0;
+    const results = new InOrder<Result>(4096);
+    void (async () => {
+      try {
+        for await (const request of requests) {
+          await results.room();
+          results.add(this.one(publisher, request.event));
+        }
+        results.end();
+      } catch (err) {
+        // A request that cannot be read ends the call with its error, once those before it are answered.
+        results.end(err);
       }
-      return { sequence: sequence++, result };
-    };
-    for await (const request of requests) {
-      window.push(this.one(publisher, request.event));
-      if (window.length - head >= 4096) yield await next();
-    }
-    while (head < window.length) yield await next();
+    })();
+    let sequence = 0n;
+    for await (const result of results) yield { sequence: sequence++, result };
   }
 
   private one(publisher: OrderedPublisher, event: EventInput | undefined): Promise<Result> {
