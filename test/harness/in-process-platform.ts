@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventChannel } from "@meshstream/channel";
@@ -25,9 +25,10 @@ export interface InProcessPlatform {
  * counters, the process's handles) to prove nothing leaks.
  */
 export async function startInProcessPlatform(env: Record<string, string> = {}): Promise<InProcessPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), "meshstream-data-"));
   const config = loadConfig({
     MESHSTREAM_LISTEN: "127.0.0.1:0",
-    MESHSTREAM_DATA_DIR: mkdtempSync(join(tmpdir(), "meshstream-data-")),
+    MESHSTREAM_DATA_DIR: dataDir,
     MESHSTREAM_SCHEMAS_DIR: join(repoRoot, "schemas"),
     ...env,
   });
@@ -37,6 +38,12 @@ export async function startInProcessPlatform(env: Record<string, string> = {}): 
     address: host.server.address,
     channel: app.get<EventChannel>(EVENT_CHANNEL),
     activeStreams: () => host.server.openStreams,
-    close: () => app.close(),
+    close: async () => {
+      try {
+        await app.close();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
   };
 }
