@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -13,13 +13,18 @@ const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** Builds the engine (wasip1 reactor) into a temporary file and returns its bytes. */
 export async function buildWasm(): Promise<Buffer> {
-  const out = join(mkdtempSync(join(tmpdir(), "cuelang-wasm-")), "cuelang.wasm");
-  await runOk("go", ["build", "-trimpath", "-buildvcs=false", "-buildmode=c-shared", "-ldflags=-s -w -buildid=", "-o", out, "."], {
-    cwd: join(__dirname, "go"),
-    env: { ...process.env, GOOS: "wasip1", GOARCH: "wasm", CGO_ENABLED: "0", GOTOOLCHAIN: GO_TOOLCHAIN, GOFLAGS: "-mod=readonly" },
-    timeoutMs: 20 * 60_000,
-  });
-  return readFileSync(out);
+  const dir = mkdtempSync(join(tmpdir(), "cuelang-wasm-"));
+  try {
+    const out = join(dir, "cuelang.wasm");
+    await runOk("go", ["build", "-trimpath", "-buildvcs=false", "-buildmode=c-shared", "-ldflags=-s -w -buildid=", "-o", out, "."], {
+      cwd: join(__dirname, "go"),
+      env: { ...process.env, GOOS: "wasip1", GOARCH: "wasm", CGO_ENABLED: "0", GOTOOLCHAIN: GO_TOOLCHAIN, GOFLAGS: "-mod=readonly" },
+      timeoutMs: 20 * 60_000,
+    });
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The checksums committed beside the module: of the gzip file, then of the wasm inside. */
