@@ -117,11 +117,18 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
       data = ce.data ?? new Uint8Array();
     } else {
       if (!input.type) throw new CallError("invalid_argument", "event type is required", [{ field: "event.type", description: "required" }]);
-      if (input.payload.case === "data") {
-        // A Struct is JSON already: validation takes the value, the event the text.
-        parsed = input.payload.value;
-        data = encoder.encode(JSON.stringify(parsed));
-      } else data = input.payload.case === "dataJson" ? input.payload.value : encoder.encode(dataOf(input));
+      switch (input.payload.case) {
+        case "data":
+          // A Struct is JSON already: validation takes the value, the event the text.
+          parsed = input.payload.value;
+          data = encoder.encode(JSON.stringify(parsed));
+          break;
+        case "dataJson":
+          data = input.payload.value;
+          break;
+        default:
+          data = encoder.encode(dataOf(input)); // throws: the event has no data
+      }
       draft = { type: input.type, id: input.id, source: input.source, subject: input.subject, time: input.time ? timestampDate(input.time) : undefined, extensions: input.extensions };
     }
     if (data.length > this.config.maxEventBytes) {
