@@ -2,3 +2,4 @@ export type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, Ou
 export { ChannelClosedError, ChannelError, ChannelUnavailableError, EventsExpiredError, InvalidPositionError, type ChannelErrorCode } from "./errors";
 export { EmbeddedChannel } from "./embedded/embedded-channel";
 export { KafkaChannel, type KafkaChannelOptions } from "./kafka/kafka-channel";
+export { OrderedPublisher } from "./ordered-publisher";

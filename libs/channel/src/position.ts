@@ -18,6 +18,10 @@ export function splitPartitionId(id: string): { topic: string; partition: number
 
 /** Opaque to clients: base64url of the [partition, next offset] pairs. */
 export function encodePosition(cursor: Cursor): string {
+  if (cursor.size === 1) {
+    // The position of one stored event, made once per event on the ingest path.
+    for (const [p, o] of cursor) return Buffer.from(JSON.stringify([[p, o.toString()]])).toString("base64url");
+  }
   const pairs = [...cursor].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, o]) => [p, o.toString()]);
   return Buffer.from(JSON.stringify(pairs)).toString("base64url");
 }

@@ -1,3 +1,4 @@
+import { Kafka } from "cloudevents";
 import type { CloudEvent } from "./cloud-event";
 import { fromKafkaRecord, toKafkaRecord, typeOf } from "./kafka-binding";
 
@@ -28,6 +29,15 @@ describe("Kafka binary binding", () => {
     });
     expect(r.value!.toString()).toBe('{"first":"John","Last":"Doe","Age":40}');
     expect(typeOf(r.headers)).toBe("MySource:newPerson");
+  });
+
+  it("writes the headers the SDK's binding writes, in its order", () => {
+    for (const e of [event, { ...event, subject: undefined, dataschema: undefined, extensions: { partitionkey: "k", a1: "x" } }]) {
+      const { extensions, data, ...attributes } = e;
+      const sdk = Kafka.binary({ ...attributes, ...extensions, data: Buffer.from(data ?? []) } as never);
+      const expected = Object.entries(sdk.headers).filter(([, v]) => v !== undefined);
+      expect(Object.entries(toKafkaRecord(e).headers)).toEqual(expected.map(([k, v]) => [k, String(v)]));
+    }
   });
 
   it("keys by partitionkey, else by subject", () => {

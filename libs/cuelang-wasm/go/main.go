@@ -169,6 +169,20 @@ func jsonschema(ptr, size uint32) (result uint64) {
 	return answer(json.RawMessage(b), nil, nil)
 }
 
+//go:wasmexport validator
+func validator(ptr, size uint32) (result uint64) {
+	defer guard(&result)
+	var req engine.Ref
+	if err := decode(ptr, size, &req); err != nil {
+		return answer(nil, nil, err)
+	}
+	p, err := eng.Validator(req.Handle, req.Definition)
+	if err != nil {
+		return answer(nil, nil, err)
+	}
+	return answer(p, nil, nil)
+}
+
 //go:wasmexport subsumes
 func subsumes(ptr, size uint32) (result uint64) {
 	defer guard(&result)

@@ -4,6 +4,7 @@ import { Worker } from "node:worker_threads";
 import { CueBusyError, CueDocumentError, CueInternalError, CueLimitError, CueTimeoutError, engineError } from "./errors";
 import type { DefinitionRef, SchemaSource, WorkerInit, WorkerOp, WorkerRequest, WorkerResponse } from "./protocol";
 import type { CueViolation, EngineReply } from "./types";
+import type { ValidatorProgram } from "./validator-program";
 import { engineModule } from "./wasm-module";
 
 export interface CueEngineOptions {
@@ -297,6 +298,11 @@ export class CueEngine {
   /** The JSON Schema (draft 2020-12) of one definition. */
   async jsonSchema(target: Definition): Promise<Record<string, unknown>> {
     return unwrap(await this.call({ op: "jsonschema", ref: ref(target) }, [target.schema])) as Record<string, unknown>;
+  }
+
+  /** The validator program of one definition, for a fast path in front of validate() (see validator-program.ts). */
+  async validatorProgram(target: Definition): Promise<ValidatorProgram> {
+    return unwrap(await this.call({ op: "validator", ref: ref(target) }, [target.schema])) as ValidatorProgram;
   }
 
   /**

@@ -10,3 +10,4 @@ export {
   CueTimeoutError,
 } from "./errors";
 export type { CueViolation } from "./types";
+export type { ProgramNode, ValidatorProgram } from "./validator-program";

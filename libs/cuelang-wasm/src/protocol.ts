@@ -19,6 +19,7 @@ export type WorkerOp =
   | { readonly op: "openapi"; readonly schema: number }
   | { readonly op: "export"; readonly schema: number }
   | { readonly op: "jsonschema"; readonly ref: DefinitionRef }
+  | { readonly op: "validator"; readonly ref: DefinitionRef }
   | { readonly op: "subsumes"; readonly general: DefinitionRef; readonly specific: DefinitionRef }
   | { readonly op: "release"; readonly schema: number }
   | { readonly op: "stats" };

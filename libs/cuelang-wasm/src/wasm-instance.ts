@@ -1,5 +1,6 @@
 import { WASI } from "node:wasi";
 import type { CompiledSchema, EngineReply } from "./types";
+import type { ValidatorProgram } from "./validator-program";
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -10,6 +11,7 @@ interface Exports {
   openapi(ptr: number, len: number): bigint;
   export(ptr: number, len: number): bigint;
   jsonschema(ptr: number, len: number): bigint;
+  validator(ptr: number, len: number): bigint;
   subsumes(ptr: number, len: number): bigint;
   release(handle: number): void;
   configure(recycleAfter: number, maxDepth: number): void;
@@ -107,6 +109,11 @@ export class WasmInstance {
     return this.callJson("jsonschema", { handle, definition });
   }
 
+  /** The validator program of a definition (see validator-program.ts). */
+  validator(handle: number, definition: string): EngineReply<ValidatorProgram> {
+    return this.callJson("validator", { handle, definition });
+  }
+
   subsumes(general: { handle: number; definition: string }, specific: { handle: number; definition: string }): EngineReply<boolean> {
     return this.callJson("subsumes", { general, specific });
   }
@@ -120,7 +127,7 @@ export class WasmInstance {
     return this.x.memory.buffer.byteLength;
   }
 
-  private callJson<T>(op: "compile" | "openapi" | "export" | "jsonschema" | "subsumes", request: unknown): EngineReply<T> {
+  private callJson<T>(op: "compile" | "openapi" | "export" | "jsonschema" | "validator" | "subsumes", request: unknown): EngineReply<T> {
     const input = encoder.encode(JSON.stringify(request));
     const ptr = this.x.alloc(input.length);
     try {

@@ -34,6 +34,8 @@ async function main(): Promise<void> {
         return engine.exportJson(handle(call.schema));
       case "jsonschema":
         return engine.jsonSchema(handle(call.ref.schema), call.ref.definition);
+      case "validator":
+        return engine.validator(handle(call.ref.schema), call.ref.definition);
       case "subsumes":
         return engine.subsumes(ref(call.general), ref(call.specific));
       case "release":

@@ -1,25 +1,15 @@
-import { randomUUID } from "node:crypto";
 import { writeSync } from "node:fs";
-import { toKafkaRecord, type CloudEvent } from "@meshstream/cloudevents";
+import { toKafkaRecord } from "@meshstream/cloudevents";
 import { EmbeddedChannel, KafkaChannel, type EventChannel } from "@meshstream/channel";
 import { Kafka, logLevel } from "kafkajs";
 import { startKafka } from "../../harness/kafka";
+import { personEvent } from "../events";
 import { concurrentRate, paced, report, summarize } from "../stats";
 import { tempDir } from "../../harness/temp";
 
 // npm run bench -- channel [events per throughput run, default 100,000]
 const total = Number(process.argv[3] ?? 100_000);
-const data = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 }));
-const event = (i: number): CloudEvent => ({
-  specversion: "1.0",
-  id: randomUUID(),
-  source: "/people",
-  type: "MySource:newPerson",
-  time: new Date().toISOString(),
-  datacontenttype: "application/json",
-  extensions: { partitionkey: `k${i % 16}` },
-  data,
-});
+const event = personEvent;
 
 /** Publishes `total` events with `concurrency` publishes of `batch` in flight, as ingest would. */
 const channelRate = (channel: EventChannel, product: string, batch: number, concurrency: number) =>

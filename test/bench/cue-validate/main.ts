@@ -1,10 +1,14 @@
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { CueEngine, type Definition } from "@meshstream/cuelang-wasm";
+import { compileValidator } from "@meshstream/validation";
 import { engineModule } from "../../../libs/cuelang-wasm/src/wasm-module";
 import { WasmInstance } from "../../../libs/cuelang-wasm/src/wasm-instance";
+import { writeSync } from "node:fs";
 import { mib, report, summarize } from "../stats";
 
-// npm run bench -- cue-validate [validations for the memory run, default 1,000,000]
+// npm run bench -- cue-validate [validations for the engine's memory run, default 1,000,000] [fast-path validations for its memory run, default 10,000,000]
 const seed = `#Identity: {
 	// first name of the person
 	first: =~"[A-Z].*"
@@ -16,6 +20,79 @@ const seed = `#Identity: {
 `;
 const good = new TextEncoder().encode('{"first":"John","Last":"Doe","Age":40}');
 const total = Number(process.argv[3] ?? 1_000_000);
+const fastTotal = Number(process.argv[4] ?? 10_000_000);
+const corpus = join(__dirname, "../../../libs/cuelang-wasm/test/corpus");
+
+/** The schemas of the fast-path runs: the seed's, and two larger ones of the engine's corpus, each with a valid document. */
+const fastSchemas = [
+  { name: "seed (#Identity)", source: seed, definition: "#Identity", document: good },
+  ...["35-order", "36-telemetry"].map((name) => ({
+    name: `${name} (#T)`,
+    source: readFileSync(join(corpus, `${name}.cue`), "utf8"),
+    definition: "#T",
+    document: Buffer.from(readFileSync(join(corpus, `${name}.jsonl`), "utf8").split("\n")[0]!),
+  })),
+];
+
+/**
+ * Calls `f` for about `ms` milliseconds after a warm-up of a quarter of
+ * that; calls per second of this thread's CPU time, that is on one core
+ * (on a shared machine wall-clock time counts the time others took).
+ */
+function rate(f: () => unknown, ms = 2000): number {
+  const run = (limit: number) => {
+    let n = 0;
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    while (performance.now() - started < limit) {
+      for (let i = 0; i < 100; i++) f();
+      n += 100;
+    }
+    const used = process.cpuUsage(cpu);
+    return n / ((used.user + used.system) / 1e6);
+  };
+  run(ms / 4);
+  return run(ms);
+}
+
+/** The fast path next to the engine, both on this thread, per schema; then its memory over `fastTotal` validations. */
+async function fastPath(): Promise<{ rows: [string, string][]; result: Record<string, string> }> {
+  const engine = await CueEngine.start({ workers: 1 });
+  const raw = await WasmInstance.create(await engineModule(), { recycleAfter: 20_000, maxDepth: 1000 });
+  const rows: [string, string][] = [];
+  const result: Record<string, string> = {};
+  let seedValidator: ReturnType<typeof compileValidator> | undefined;
+  for (const [i, s] of fastSchemas.entries()) {
+    const schema = await engine.compile(s.source, `${i}.cue`);
+    const fast = compileValidator(await engine.validatorProgram({ schema, definition: s.definition }));
+    if (!fast.accepts(s.document)) throw new Error(`the fast path does not accept the ${s.name} document`);
+    seedValidator ??= fast;
+    const parsed = JSON.parse(Buffer.from(s.document).toString());
+    const fromBytes = rate(() => fast.accepts(s.document));
+    const fromValue = rate(() => fast.accepts(s.document, parsed));
+    const handle = raw.compile(`${i}.cue`, s.source).ok!.handle;
+    const wasm = rate(() => raw.validate(handle, s.definition, s.document), 1000);
+    rows.push([
+      `fast path, ${s.name}, ${s.document.length} B`,
+      `${Math.round(fromBytes)} validations per CPU-second from bytes (${Math.round(fromValue)} from a parsed value); wasm engine ${Math.round(wasm)}: ${(fromBytes / wasm).toFixed(0)}x`,
+    ]);
+    writeSync(2, `${rows.at(-1)!.join(": ")}\n`);
+    result[["seed", "order", "telemetry"][i]!] = String(Math.round(fromBytes));
+    if (i === 0) result.seed_engine = String(Math.round(wasm));
+  }
+  await engine.close();
+  // Memory: RSS after a warm-up, then after fastTotal more validations of the seed document.
+  const seedFast = seedValidator!;
+  for (let i = 0; i < 200_000; i++) seedFast.accepts(good);
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  for (let i = 0; i < fastTotal; i++) seedFast.accepts(good);
+  global.gc?.();
+  const after = process.memoryUsage().rss;
+  rows.push([`fast path RSS over ${fastTotal.toLocaleString("en-US")} validations`, `${mib(before)} → ${mib(after)} (growth ${mib(after - before)})`]);
+  result.fast_rss_growth_mib = ((after - before) / 1024 / 1024).toFixed(1);
+  return { rows, result };
+}
 
 async function throughput(engine: CueEngine, target: Definition, n: number, inFlight: number): Promise<number> {
   const started = performance.now();
@@ -29,6 +106,7 @@ async function throughput(engine: CueEngine, target: Definition, n: number, inFl
 }
 
 export async function main(): Promise<void> {
+  const fast = await fastPath();
   let t = performance.now();
   const one = await CueEngine.start({ workers: 1 });
   const schema = await one.compile(seed, "identity.cue");
@@ -73,5 +151,7 @@ export async function main(): Promise<void> {
     ["RSS after 100k validations", mib(rss100k)],
     [`RSS after ${total.toLocaleString("en-US")} validations`, `${mib(rss1m)} (growth ${mib(rss1m - rss100k)})`],
     ["wasm linear memory per worker", wasmMemory.map(mib).join(", ")],
+    ...fast.rows,
   ]);
+  writeSync(1, `RESULT ${Object.entries({ ...fast.result, pool_eps: String(Math.round(poolRate)) }).map(([k, v]) => `${k}=${v}`).join(" ")}\n`);
 }

@@ -1,46 +1,61 @@
-import { inOrder } from "./in-order";
+import { InOrder } from "./in-order";
 
-const later = <T>(value: T, ms: number) => new Promise<T>((r) => setTimeout(() => r(value), ms));
-const failLater = (ms: number) => new Promise<never>((_, reject) => setTimeout(() => reject(new Error("invalid")), ms));
+function deferred<T>(): { promise: Promise<T>; resolve(v: T): void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
-describe("inOrder", () => {
-  it("sends in submission order whatever order the preparations finish in", async () => {
-    const submit = inOrder();
-    const sent: number[] = [];
-    const send = async (n: number) => {
-      sent.push(n);
-      return n * 10;
-    };
-    // The later ones are prepared first.
-    const results = await Promise.all([50, 40, 30, 20, 10, 0].map((ms, i) => submit(later(i, ms), send)));
-    expect(sent).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(results).toEqual([0, 10, 20, 30, 40, 50]);
+async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push((await it.next()).value as T);
+  return out;
+}
+
+describe("InOrder", () => {
+  it("gives results in the order they were added, each as soon as those before it are ready", async () => {
+    const results = new InOrder<string>(10);
+    const [a, b, c] = [deferred<string>(), deferred<string>(), deferred<string>()];
+    results.add(a.promise);
+    results.add(b.promise);
+    results.add(c.promise);
+    const it = results[Symbol.asyncIterator]();
+    const first = take(it, 2);
+    b.resolve("b");
+    c.resolve("c");
+    await new Promise((r) => setImmediate(r));
+    a.resolve("a");
+    expect(await first).toEqual(["a", "b"]);
+    expect(await take(it, 1)).toEqual(["c"]);
+    results.end();
+    expect((await it.next()).done).toBe(true);
   });
 
-  it("calls each send before the next one starts, without waiting for it to finish", async () => {
-    const submit = inOrder();
-    const started: number[] = [];
-    const finish: (() => void)[] = [];
-    const send = (n: number) =>
-      new Promise<number>((resolve) => {
-        started.push(n);
-        finish.push(() => resolve(n));
-      });
-    const results = [0, 1, 2].map((i) => submit(Promise.resolve(i), send));
-    await later(null, 10);
-    // All three were handed on although none has finished: sending stays concurrent.
-    expect(started).toEqual([0, 1, 2]);
-    finish.forEach((f) => f());
-    expect(await Promise.all(results)).toEqual([0, 1, 2]);
+  it("gives a result while more may come (the stream is still open)", async () => {
+    const results = new InOrder<number>(10);
+    results.add(Promise.resolve(1));
+    const it = results[Symbol.asyncIterator]();
+    expect(await it.next()).toEqual({ value: 1, done: false });
   });
 
-  it("goes on past a submission that failed to prepare, which is not sent and keeps its error", async () => {
-    const submit = inOrder();
-    const sent: number[] = [];
-    const send = async (n: number) => sent.push(n);
-    const outcomes = await Promise.allSettled([submit(later(0, 20), send), submit(failLater(5), send), submit(later(2, 1), send)]);
-    expect(sent).toEqual([0, 2]);
-    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-    expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(new Error("invalid"));
+  it("holds at most `window` results, and makes room as they are given", async () => {
+    const results = new InOrder<number>(2);
+    results.add(Promise.resolve(1));
+    expect(results.room()).toBeUndefined();
+    results.add(Promise.resolve(2));
+    const room = results.room();
+    expect(room).toBeInstanceOf(Promise);
+    const it = results[Symbol.asyncIterator]();
+    await it.next();
+    await room;
+  });
+
+  it("fails once the results before the failure are given", async () => {
+    const results = new InOrder<number>(10);
+    results.add(Promise.resolve(1));
+    results.end(new Error("malformed"));
+    const it = results[Symbol.asyncIterator]();
+    expect(await it.next()).toEqual({ value: 1, done: false });
+    await expect(it.next()).rejects.toThrow("malformed");
   });
 });

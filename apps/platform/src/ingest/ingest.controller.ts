@@ -1,11 +1,10 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { Catalog } from "@meshstream/catalog";
-import type { EventChannel, OutgoingEvent } from "@meshstream/channel";
-import { checkDraft, completeEvent, fromProto, type EventDraft } from "@meshstream/cloudevents";
 import { AccessControl } from "@meshstream/access";
+import { OrderedPublisher, type EventChannel, type OutgoingEvent } from "@meshstream/channel";
+import { checkDraft, completeEvent, fromProto, type EventDraft } from "@meshstream/cloudevents";
 import { CallError, GrpcService, isDomainError, toRpcStatus, type CallContext, type ServiceImpl } from "@meshstream/grpc";
 import { IngestService, type EventInput, type PublishStreamRequest } from "@meshstream/proto";
-import { EventValidator } from "@meshstream/validation";
+import { EventValidator, type Validated } from "@meshstream/validation";
 import { Inject, Injectable, Logger } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
 import type { PlatformConfig } from "../config/config";
@@ -13,7 +12,7 @@ import { PLATFORM_CONFIG } from "../config/config.module";
 import { dataOf } from "../event-input";
 import { IngestInstruments } from "../observability/ingest-instruments";
 import { withTraceContext } from "../observability/trace-context";
-import { inOrder } from "./in-order";
+import { InOrder } from "./in-order";
 
 const encoder = new TextEncoder();
 type Result = { result: { case: "receipt"; value: { id: string; position: string; dataschema: string } } | { case: "error"; value: ReturnType<typeof toRpcStatus> } };
@@ -23,9 +22,10 @@ type Result = { result: { case: "receipt"; value: { id: string; position: string
 @GrpcService(IngestService)
 export class IngestController implements ServiceImpl<typeof IngestService> {
   private readonly logger = new Logger("ingest");
+  /** The channel write, timed and traced; its events counted accepted once durable. */
+  private readonly store = (events: OutgoingEvent[]): Promise<string[]> => this.instruments.store(events, () => this.channel.publish(events));
 
   constructor(
-    private readonly catalog: Catalog,
     private readonly validator: EventValidator,
     private readonly access: AccessControl,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
@@ -40,7 +40,7 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   }
 
   async publishBatch(req: { events: EventInput[] }, ctx: CallContext) {
-    const prepared = await Promise.allSettled(req.events.map((e) => this.checked(e, ctx)));
+    const prepared = await Promise.allSettled(req.events.map(async (e) => this.checked(e, ctx)));
     const valid = prepared.flatMap((p) => (p.status === "fulfilled" ? [p.value] : []));
     let stored: string[] | { failed: unknown };
     try {
@@ -58,29 +58,41 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   }
 
   /**
-   * Requests are prepared and stored concurrently (up to 256 at a time) and
-   * answered in order; they are handed to the channel in the order sent, so
-   * that a stream's events of one partition key are stored in that order.
+   * Requests are prepared concurrently (up to 4,096 at a time: enough to
+   * fill produce requests while one is in flight), stored in stream order
+   * (whatever each one's validation takes, see OrderedPublisher) in
+   * batches, and answered in order as soon as each is stored.
    */
   async *publishStream(requests: AsyncIterable<PublishStreamRequest>, ctx: CallContext) {
-    const window: Promise<Result>[] = [];
-    const submit = inOrder();
+    const publisher = new OrderedPublisher({ publish: this.store });
+    const results = new InOrder<Result>(4096);
+    void (async () => {
+      try {
+        for await (const request of requests) {
+          await results.room();
+          results.add(this.one(publisher, request.event, ctx));
+        }
+        results.end();
+      } catch (err) {
+        // A request that cannot be read ends the call with its error, once those before it are answered.
+        results.end(err);
+      }
+    })();
     let sequence = 0n;
-    for await (const request of requests) {
-      window.push(this.one(request.event, ctx, submit));
-      if (window.length >= 256) yield { sequence: sequence++, result: await window.shift()! };
-    }
-    while (window.length) yield { sequence: sequence++, result: await window.shift()! };
+    for await (const result of results) yield { sequence: sequence++, result };
   }
 
-  private async one(event: EventInput | undefined, ctx: CallContext, submit: ReturnType<typeof inOrder>): Promise<Result> {
+  private one(publisher: OrderedPublisher, event: EventInput | undefined, ctx: CallContext): Promise<Result> {
+    let prepared: OutgoingEvent | Promise<OutgoingEvent>;
     try {
-      const outgoing = this.checked(event, ctx);
-      const [position] = await submit(outgoing, (o) => this.store([o]));
-      return receiptResult(await outgoing, position!);
+      prepared = this.checked(event, ctx);
     } catch (err) {
-      return this.failure(err);
+      return Promise.resolve(this.failure(err));
     }
+    const failure = (err: unknown) => this.failure(err);
+    if (prepared instanceof Promise) return publisher.submit(prepared).then(async (position) => receiptResult(await prepared, position), failure);
+    const outgoing = prepared;
+    return publisher.submit(outgoing).then((position) => receiptResult(outgoing, position), failure);
   }
 
   /**
@@ -93,26 +105,32 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     return { result: { case: "error", value: toRpcStatus(new CallError("internal", "internal error")) } };
   }
 
-  /** prepare(), with a refusal counted (by type and reason). */
-  private async checked(input: EventInput | undefined, ctx: CallContext): Promise<OutgoingEvent> {
-    try {
-      return await this.prepare(input, ctx);
-    } catch (err) {
+  /** prepare(), with a refusal counted (by type and reason), whether it throws or rejects. */
+  private checked(input: EventInput | undefined, ctx: CallContext): OutgoingEvent | Promise<OutgoingEvent> {
+    const refused = (err: unknown): never => {
       this.instruments.refused(input?.type || input?.cloudEvent?.type, err);
       throw err;
+    };
+    try {
+      const prepared = this.prepare(input, ctx);
+      return prepared instanceof Promise ? prepared.catch(refused) : prepared;
+    } catch (err) {
+      return refused(err);
     }
   }
 
-  /** The channel write, timed and traced; its events counted accepted once durable. */
-  private store(events: OutgoingEvent[]): Promise<string[]> {
-    return this.instruments.store(events, () => this.channel.publish(events));
-  }
-
-  /** Input → validated CloudEvent for its product's log, if the caller may publish to that product, carrying the trace context it came with. */
-  private async prepare(input: EventInput | undefined, ctx: CallContext): Promise<OutgoingEvent> {
+  /**
+   * Input → validated CloudEvent for its product's log, if the caller may
+   * publish to that product, carrying the trace context it came with:
+   * synchronously when the fast path proves the data valid (the common case:
+   * no promise, no worker), else once the engine has answered. Throws bad
+   * input at once.
+   */
+  private prepare(input: EventInput | undefined, ctx: CallContext): OutgoingEvent | Promise<OutgoingEvent> {
     if (!input) throw new CallError("invalid_argument", "event is required", [{ field: "event", description: "required" }]);
     let draft: EventDraft;
     let data: Uint8Array;
+    let parsed: unknown;
     if (input.cloudEvent) {
       if (input.type || input.payload.case) {
         throw new CallError("invalid_argument", "set either cloud_event or type and data, not both", [{ field: "event.cloud_event", description: "exclusive with the other fields" }]);
@@ -122,7 +140,18 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
       data = ce.data ?? new Uint8Array();
     } else {
       if (!input.type) throw new CallError("invalid_argument", "event type is required", [{ field: "event.type", description: "required" }]);
-      data = input.payload.case === "dataJson" ? input.payload.value : encoder.encode(dataOf(input));
+      switch (input.payload.case) {
+        case "data":
+          // A Struct is JSON already: validation takes the value, the event the text.
+          parsed = input.payload.value;
+          data = encoder.encode(dataOf(input));
+          break;
+        case "dataJson":
+          data = input.payload.value;
+          break;
+        default:
+          data = encoder.encode(dataOf(input)); // throws: the event has no data
+      }
       draft = { type: input.type, id: input.id, source: input.source, subject: input.subject, time: input.time ? timestampDate(input.time) : undefined, extensions: input.extensions };
     }
     // Before any lookup: an over-long type must not reach the catalog's store.
@@ -133,10 +162,13 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
         { field: "event.data", description: `at most ${this.config.maxEventBytes} bytes` },
       ]);
     }
-    const { version, product } = await this.instruments.validate(() => this.validator.validate(draft.type, input.schemaVersion, data));
-    draft = { ...draft, extensions: withTraceContext(draft.extensions, ctx.headers) };
-    const event = completeEvent(draft, { source: this.catalog.getDataProduct(product).source, dataschema: version.uri }, data);
-    return { product, event };
+    const complete = { ...draft, extensions: withTraceContext(draft.extensions, ctx.headers) };
+    const outgoing = (v: Validated): OutgoingEvent => ({ product: v.product, event: completeEvent(complete, { source: v.source, dataschema: v.version.uri }, data) });
+    const validated = this.instruments.validate(
+      () => this.validator.tryFast(draft.type, input.schemaVersion, data, parsed),
+      () => this.validator.validate(draft.type, input.schemaVersion, data, parsed),
+    );
+    return validated instanceof Promise ? validated.then(outgoing) : outgoing(validated);
   }
 }
 

@@ -3,7 +3,7 @@ import { InvalidEventError } from "@meshstream/validation";
 import { Inject, Injectable } from "@nestjs/common";
 import type { PlatformMetrics } from "./metrics";
 import { PLATFORM_METRICS } from "./tokens";
-import { inSpan } from "./tracing";
+import { endSpan, inSpan, platformTracer } from "./tracing";
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
@@ -16,20 +16,35 @@ const seconds = (since: number) => (performance.now() - since) / 1000;
 export class IngestInstruments {
   constructor(@Inject(PLATFORM_METRICS) private readonly metrics: PlatformMetrics | null) {}
 
-  /** A validation performed (valid or not; a type that does not exist is no validation). */
-  validate<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * A validation performed (valid or not; a type that does not exist is no
+   * validation), in one "validate" span: the fast path's verdict when it has
+   * one, returned synchronously (no promise for the common case), else the
+   * engine's.
+   */
+  validate<T>(fast: () => T | undefined, engine: () => Promise<T>): T | Promise<T> {
     const metrics = this.metrics;
-    if (!metrics) return inSpan("validate", fn);
-    const started = performance.now();
-    // The engine for now; the fast path, when it lands, reports "fast" for what it decides alone.
-    const done = () => metrics.validated("engine", seconds(started));
-    return inSpan("validate", fn).then(
+    const started = metrics ? performance.now() : 0;
+    const span = platformTracer().startSpan("validate");
+    let proven: T | undefined;
+    try {
+      proven = fast();
+    } catch (err) {
+      span.end();
+      throw err;
+    }
+    if (proven !== undefined) {
+      metrics?.validated("fast", seconds(started));
+      span.end();
+      return proven;
+    }
+    return endSpan(span, engine()).then(
       (validated) => {
-        done();
+        metrics?.validated("engine", seconds(started));
         return validated;
       },
       (err: unknown) => {
-        if (err instanceof InvalidEventError) done();
+        if (err instanceof InvalidEventError) metrics?.validated("engine", seconds(started));
         throw err;
       },
     );

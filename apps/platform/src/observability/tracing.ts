@@ -1,6 +1,6 @@
 import type { Metadata } from "@grpc/grpc-js";
 import type { CallTracer, TracedCall } from "@meshstream/grpc";
-import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from "@opentelemetry/api";
 import { metadataGetter, w3c } from "./trace-context";
 
 /** Every span of the platform comes from this tracer: a no-op until an SDK is registered (see tracing-sdk.ts). */
@@ -37,8 +37,12 @@ export class GrpcCallTracer implements CallTracer {
  * entering a context costs more than the span itself.
  */
 export function inSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const span = platformTracer().startSpan(name);
-  return fn().then(
+  return endSpan(platformTracer().startSpan(name), fn());
+}
+
+/** Ends `span` when `work` settles, recording its failure. */
+export function endSpan<T>(span: Span, work: Promise<T>): Promise<T> {
+  return work.then(
     (value) => {
       span.end();
       return value;

@@ -45,13 +45,23 @@ export interface KafkaChannelOptions {
   readonly clientId?: string;
 }
 
+/** One publish() call: its positions fill in as its records are acknowledged, possibly over several produce requests. */
+interface Call {
+  readonly positions: string[];
+  remaining: number;
+  settled: boolean;
+  timer?: NodeJS.Timeout;
+  resolve(positions: string[]): void;
+  reject(err: Error): void;
+}
+
 interface Pending {
   readonly topic: string;
   /** What the record adds to a produce request, roughly. */
   readonly bytes: number;
-  readonly message: Message;
-  resolve(position: string): void;
-  reject(err: Error): void;
+  readonly message: Message & { partition: number };
+  readonly call: Call;
+  readonly index: number;
 }
 
 /**
@@ -70,6 +80,8 @@ export class KafkaChannel extends LogChannel {
   private producerConnected?: Promise<void>;
   private readonly options: Required<KafkaChannelOptions>;
   private readonly metadata = new Map<string, Promise<PartitionMetadata[]>>();
+  /** The same, once known: a publish to known topics queues its records at once, so that calls queue in call order. */
+  private readonly knownPartitions = new Map<string, PartitionMetadata[]>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly tails = new Map<string, Promise<TopicTail>>();
   /** The same tails once started, for the synchronous checks of waitForAppend. */
@@ -87,8 +99,10 @@ export class KafkaChannel extends LogChannel {
       partitions: 1,
       replicationFactor: 1,
       publishTimeoutMs: 15_000,
-      maxBatch: 1000,
-      maxBatchBytes: 512 * 1024,
+      // One produce request is in flight at a time (kafkajs's idempotent producer holds a lock per broker):
+      // throughput is what one request carries per round trip.
+      maxBatch: 5000,
+      maxBatchBytes: 1024 * 1024,
       maxRecordBytes: 4 * 1024 * 1024,
       ringCapacity: 10_000,
       ringBytes: 16 * 1024 * 1024,
@@ -129,40 +143,59 @@ export class KafkaChannel extends LogChannel {
   // --- EventChannel
 
   /**
-   * Events are queued before anything is awaited, so concurrent calls are
-   * stored in the order they were made (per partition): the queue goes out
-   * in order, one produce request at a time, by an idempotent producer.
+   * Events are queued before anything is awaited (once their topics are
+   * known), so concurrent calls are stored in the order they were made (per
+   * partition): the queue goes out in order, one produce request at a time,
+   * by an idempotent producer.
    */
-  async publish(events: readonly OutgoingEvent[]): Promise<string[]> {
-    if (this.closed) throw new ChannelClosedError();
-    const records = events.map(({ product, event }) => ({ topic: this.topic(product), record: toKafkaRecord(event) }));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ChannelUnavailableError(`Kafka did not acknowledge the events within ${this.options.publishTimeoutMs} ms`)),
+  publish(events: readonly OutgoingEvent[]): Promise<string[]> {
+    if (this.closed) return Promise.reject(new ChannelClosedError());
+    if (events.length === 0) return Promise.resolve([]);
+    return new Promise<string[]>((resolve, reject) => {
+      const call: Call = { positions: new Array<string>(events.length), remaining: events.length, settled: false, resolve, reject };
+      call.timer = setTimeout(
+        () => this.fail(call, new ChannelUnavailableError(`Kafka did not acknowledge the events within ${this.options.publishTimeoutMs} ms`)),
         this.options.publishTimeoutMs,
       );
+      const topics = events.map(({ product }) => this.topic(product));
+      if (topics.every((t) => this.knownPartitions.has(t))) {
+        this.enqueue(call, events, topics);
+        return;
+      }
+      // The first publish to a topic creates it; calls that come meanwhile wait for the same promise, in order.
+      Promise.all(topics.map((t) => this.partitionsOf(t))).then(
+        () => this.enqueue(call, events, topics),
+        (err: unknown) => this.fail(call, err as Error),
+      );
     });
-    const positions = Promise.all(
-      records.map(
-        ({ topic, record }) =>
-          new Promise<string>((resolve, reject) =>
-            this.queue.push({
-              topic,
-              bytes: recordBytes(record),
-              message: { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp },
-              resolve,
-              reject,
-            }),
-          ),
-      ),
-    );
-    void this.drain();
-    try {
-      return await Promise.race([positions, timeout]);
-    } finally {
-      clearTimeout(timer);
+  }
+
+  private enqueue(call: Call, events: readonly OutgoingEvent[], topics: readonly string[]): void {
+    if (call.settled) return;
+    for (let i = 0; i < events.length; i++) {
+      const topic = topics[i]!;
+      const message = toKafkaRecord(events[i]!.event) as Message & { partition: number };
+      const partitionMetadata = this.knownPartitions.get(topic)!;
+      message.partition = partitionMetadata.length === 1 ? partitionMetadata[0]!.partitionId : this.partitioner({ topic, partitionMetadata, message });
+      this.queue.push({ topic, bytes: recordBytes(message), message, call, index: i });
     }
+    void this.drain();
+  }
+
+  private fail(call: Call, err: Error): void {
+    if (call.settled) return;
+    call.settled = true;
+    clearTimeout(call.timer);
+    call.reject(err);
+  }
+
+  private acknowledge(p: Pending, position: string): void {
+    const call = p.call;
+    call.positions[p.index] = position;
+    if (--call.remaining > 0 || call.settled) return;
+    call.settled = true;
+    clearTimeout(call.timer);
+    call.resolve(call.positions);
   }
 
   stats(): ChannelStats {
@@ -189,7 +222,7 @@ export class KafkaChannel extends LogChannel {
     if (this.closed) return;
     this.endReaders();
     clearInterval(this.sweeper);
-    for (const p of this.queue.splice(0)) p.reject(new ChannelClosedError());
+    for (const p of this.queue.splice(0)) this.fail(p.call, new ChannelClosedError());
     const tails = await Promise.allSettled([...this.tails.values()]);
     this.tails.clear();
     this.settled.clear();
@@ -294,8 +327,17 @@ export class KafkaChannel extends LogChannel {
             },
           ],
         });
-        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
-        return topics[0]!.partitions;
+        // A topic just created may not be known to the broker we ask yet: ask again for a moment.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+            this.knownPartitions.set(topic, topics[0]!.partitions);
+            return topics[0]!.partitions;
+          } catch (err) {
+            if (attempt >= 10 || this.closed) throw err;
+            await new Promise((r) => setTimeout(r, 100 * attempt));
+          }
+        }
       })();
       this.metadata.set(topic, known);
       known.catch(() => this.metadata.delete(topic));
@@ -384,38 +426,32 @@ export class KafkaChannel extends LogChannel {
 
   private async send(batch: Pending[]): Promise<void> {
     const byTopic = new Map<string, Pending[]>();
-    for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
-    // The partition of each record needs its topic's metadata (the topic is created the first time).
-    const topicMessages: { topic: string; messages: (Message & { partition: number })[] }[] = [];
-    const sent: (Pending & { partition: number })[] = [];
-    for (const [topic, items] of byTopic) {
-      try {
-        const partitionMetadata = await this.partitionsOf(topic);
-        const messages = items.map((i) => ({ ...i.message, partition: this.partitioner({ topic, partitionMetadata, message: i.message }) }));
-        topicMessages.push({ topic, messages });
-        items.forEach((i, k) => sent.push({ ...i, partition: messages[k]!.partition }));
-      } catch (err) {
-        for (const i of items) i.reject(err as Error);
-      }
+    for (const p of batch) {
+      const same = byTopic.get(p.topic);
+      if (same) same.push(p);
+      else byTopic.set(p.topic, [p]);
     }
-    if (sent.length === 0) return;
     try {
       await this.connectProducer();
-      const metadata = await this.producer.sendBatch({ acks: -1, timeout: this.options.publishTimeoutMs, topicMessages });
+      const metadata = await this.producer.sendBatch({
+        acks: -1,
+        timeout: this.options.publishTimeoutMs,
+        topicMessages: [...byTopic].map(([topic, items]) => ({ topic, messages: items.map((i) => i.message) })),
+      });
       // Offsets within one partition of one request are consecutive, in request order.
       const next = new Map(metadata.map((m) => [partitionId(m.topicName, m.partition), BigInt(m.baseOffset ?? "0")]));
-      for (const p of sent) {
-        const id = partitionId(p.topic, p.partition);
+      for (const p of batch) {
+        const id = partitionId(p.topic, p.message.partition);
         const offset = next.get(id)!;
         next.set(id, offset + 1n);
-        p.resolve(encodePosition(new Map([[id, offset + 1n]])));
+        this.acknowledge(p, encodePosition(new Map([[id, offset + 1n]])));
       }
     } catch (err) {
       const mapped = channelErrorOf(err, "store the events");
       // Whatever Kafka answered, the caller is told the events are not acknowledged.
       const failure =
         mapped instanceof ChannelError && mapped.code !== "unavailable" ? mapped : new ChannelUnavailableError(`Kafka did not store the events: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      for (const p of sent) p.reject(failure);
+      for (const p of batch) this.fail(p.call, failure);
       this.replaceProducer();
     }
   }

@@ -9,10 +9,17 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 	"cuelang.org/go/encoding/json"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Kind classifies the failures of a call, so the host can map them to types.
@@ -44,7 +51,11 @@ type schema struct {
 	filename string
 	source   []byte
 	value    cue.Value
-	defs     map[string]cue.Value
+	// ctx is the context value was built in: after a recycle, the schema is built again on first use.
+	ctx  *cue.Context
+	defs map[string]cue.Value
+	// vet holds each definition as `cue vet -d` builds it: an expression in the schema's scope.
+	vet map[string]cue.Value
 }
 
 // Engine holds compiled schemas by handle.
@@ -53,6 +64,8 @@ type Engine struct {
 	schemas map[uint32]*schema
 	next    uint32
 	uses    int
+	// files counts documents built as files (see Validate), which the context keeps more of.
+	files int
 
 	// RecycleAfter bounds memory: a cue.Context keeps every value built in it,
 	// so after this many validations the engine starts a new context and
@@ -80,7 +93,7 @@ func (e *Engine) Compile(filename string, source []byte) (*Compiled, error) {
 		return nil, err
 	}
 	e.next++
-	e.schemas[e.next] = &schema{filename: filename, source: slices.Clone(source), value: v, defs: map[string]cue.Value{}}
+	e.schemas[e.next] = &schema{filename: filename, source: slices.Clone(source), value: v, ctx: e.ctx, defs: map[string]cue.Value{}, vet: map[string]cue.Value{}}
 	return &Compiled{Handle: e.next, Definitions: definitions(v)}, nil
 }
 
@@ -115,10 +128,26 @@ func (e *Engine) Free(handle uint32) {
 	delete(e.schemas, handle)
 }
 
-func (e *Engine) definition(handle uint32, name string) (cue.Value, *schema, error) {
+// schema returns a schema by handle, built in the current context.
+func (e *Engine) schema(handle uint32) (*schema, error) {
 	s, ok := e.schemas[handle]
 	if !ok {
-		return cue.Value{}, nil, fail(KindNotFound, "no schema with handle %d", handle)
+		return nil, fail(KindNotFound, "no schema with handle %d", handle)
+	}
+	if s.ctx != e.ctx {
+		// It compiled before, in an identical context: it compiles again.
+		s.value, _ = e.build(s.filename, s.source)
+		s.ctx = e.ctx
+		s.defs = map[string]cue.Value{}
+		s.vet = map[string]cue.Value{}
+	}
+	return s, nil
+}
+
+func (e *Engine) definition(handle uint32, name string) (cue.Value, *schema, error) {
+	s, err := e.schema(handle)
+	if err != nil {
+		return cue.Value{}, nil, err
 	}
 	if d, ok := s.defs[name]; ok {
 		return d, s, nil
@@ -136,48 +165,103 @@ func (e *Engine) definition(handle uint32, name string) (cue.Value, *schema, err
 }
 
 // Validate checks one JSON document against a definition of a schema, as
-// `cue vet -c -d <definition>` does: unify, then require concrete values.
-// It returns nil when the document is valid.
+// `cue vet -c -d <definition> schema.cue data.json` does, step for step: the
+// document is decoded as the CLI reads a file (a UTF-8 or UTF-16 byte-order
+// mark is honoured, invalid UTF-8 becomes U+FFFD), extracted with
+// encoding/json (never compiled as CUE), made a file of its own, unified
+// with the definition built as the CLI builds its -d expression, and
+// validated with every value concrete. The errors come sorted and without
+// duplicates, as the CLI prints them. It returns nil when the document is valid.
 func (e *Engine) Validate(handle uint32, name string, doc []byte) ([]Violation, error) {
-	def, _, err := e.definition(handle, name)
+	def, s, err := e.definition(handle, name)
 	if err != nil {
 		return nil, err
 	}
 	if depth := nesting(doc); depth > e.MaxDepth {
 		return nil, fail(KindTooDeep, "document nests %d levels deep, more than the limit of %d", depth, e.MaxDepth)
 	}
-	// encoding/json, not CompileBytes: a document is data, never CUE code.
-	expr, jerr := json.Extract("data.json", doc)
+	text, err := decodeAsTheCLI(doc)
+	if err != nil {
+		return nil, &Error{Kind: KindInvalidJSON, Message: err.Error()}
+	}
+	expr, jerr := json.Extract("data.json", text)
 	if jerr != nil {
 		return nil, &Error{Kind: KindInvalidJSON, Message: message1(jerr)}
 	}
 	e.uses++
 	defer e.maybeRecycle()
-	// Data first, as `cue vet` unifies it: CUE names conflicting values in that order.
-	unified := e.ctx.BuildExpr(expr).Unify(def)
-	if verr := unified.Validate(cue.Concrete(true)); verr != nil {
-		return violations(verr, pathStrings(cue.ParsePath(name))), nil
+	schema, ok := s.vet[name]
+	if !ok {
+		schema = def
+		if x, perr := parser.ParseExpr("--schema", name); perr == nil {
+			schema = e.ctx.BuildExpr(x, cue.InferBuiltins(true), cue.Scope(s.value))
+		}
+		s.vet[name] = schema
+	}
+	// The CLI's data is a file: an object's fields are its declarations, any
+	// other value is embedded, which changes the order in which CUE names the
+	// values of a conflict. An object against a schema that may be a struct
+	// is the same value built as an expression; the rest (always an error
+	// but for scalar schemas) are built as files, which the context keeps:
+	// they count towards an early recycle.
+	var data cue.Value
+	st, object := expr.(*ast.StructLit)
+	switch {
+	case object && schema.IncompleteKind()&cue.StructKind != 0:
+		data = e.ctx.BuildExpr(st)
+	case object:
+		e.files++
+		data = e.ctx.BuildFile(&ast.File{Decls: st.Elts})
+	default:
+		e.files++
+		ast.SetRelPos(expr, token.NoSpace)
+		data = e.ctx.BuildFile(&ast.File{Decls: []ast.Decl{&ast.EmbedDecl{Expr: expr}}})
+	}
+	// The CLI stops at the first step that fails: the data alone (keys given
+	// twice with values that conflict), then the unification, then concreteness.
+	verr := data.Err()
+	if verr == nil {
+		unified := data.Unify(schema)
+		if verr = unified.Err(); verr != nil {
+			if err := unified.Validate(); err != nil {
+				verr = err
+			}
+		} else {
+			verr = unified.Validate(cue.Concrete(true))
+		}
+	}
+	if verr != nil {
+		return violations(errors.Sanitize(errors.Promote(verr, "")), pathStrings(cue.ParsePath(name))), nil
 	}
 	return nil, nil
 }
 
-func (e *Engine) maybeRecycle() {
-	if e.RecycleAfter <= 0 || e.uses < e.RecycleAfter {
-		return
+// maxFiles bounds the documents built as files in one context (each costs it about 10 KiB).
+const maxFiles = 2000
+
+// decodeAsTheCLI reads a document as the CLI reads a data file: past a
+// byte-order mark (UTF-16 ones decoded), with invalid UTF-8 made U+FFFD.
+// Plain UTF-8, the usual case, is left as it is.
+func decodeAsTheCLI(doc []byte) ([]byte, error) {
+	if len(doc) >= 2 && (doc[0] == 0xfe || doc[0] == 0xff || doc[0] == 0xef) || !utf8.Valid(doc) {
+		text, _, err := transform.Bytes(unicode.BOMOverride(unicode.UTF8.NewDecoder()), doc)
+		return text, err
 	}
-	e.Recycle()
+	return doc, nil
+}
+
+func (e *Engine) maybeRecycle() {
+	if e.RecycleAfter > 0 && e.uses >= e.RecycleAfter || e.files >= maxFiles {
+		e.Recycle()
+	}
 }
 
 // Recycle moves every schema to a fresh context, dropping what the old one
-// accumulated.
+// accumulated; each schema is built there again when next used.
 func (e *Engine) Recycle() {
 	e.ctx = cuecontext.New()
 	e.uses = 0
-	for _, s := range e.schemas {
-		// It compiled before, in an identical context: it compiles again.
-		s.value, _ = e.build(s.filename, s.source)
-		s.defs = map[string]cue.Value{}
-	}
+	e.files = 0
 }
 
 func pathStrings(p cue.Path) []string {

@@ -3,6 +3,9 @@ package engine
 import (
 	"strings"
 	"testing"
+
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
 )
 
 const identity = `
@@ -96,5 +99,60 @@ func TestBadInput(t *testing.T) {
 	deep := strings.Repeat("[", 10000) + strings.Repeat("]", 10000)
 	if _, err := e.Validate(c.Handle, "#Identity", []byte(deep)); err == nil || err.(*Error).Kind != KindTooDeep {
 		t.Fatalf("deep: %v", err)
+	}
+}
+
+// The document is read as `cue vet` reads a file: past a byte-order mark
+// (UTF-8, or UTF-16 which it decodes), with invalid UTF-8 made U+FFFD.
+func TestDocumentDecodedAsTheCLI(t *testing.T) {
+	e := New()
+	c, err := e.Compile("s.cue", []byte("import \"strings\"\n#T: {s: strings.MaxRunes(1), n?: int}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	utf16 := []byte{0xff, 0xfe}
+	for _, r := range `{"s":"x"}` {
+		utf16 = append(utf16, byte(r), 0)
+	}
+	for _, doc := range [][]byte{
+		[]byte("\xef\xbb\xbf{\"s\":\"x\"}"),
+		utf16,
+		[]byte("{\"s\":\"\xff\"}"),
+	} {
+		if vs, err := e.Validate(c.Handle, "#T", doc); err != nil || vs != nil {
+			t.Errorf("%q: %v %v", doc, vs, err)
+		}
+	}
+	if _, err := e.Validate(c.Handle, "#T", []byte("{\"s\":\"\xef\xbb\xbfx\"}")); err == nil || err.(*Error).Kind != KindInvalidJSON {
+		t.Errorf("a byte-order mark inside the document: %v", err)
+	}
+}
+
+// Errors come sorted by position and path, each line once, as the CLI prints them.
+func TestErrorsSortedAndUnique(t *testing.T) {
+	e := New()
+	c, err := e.Compile("s.cue", []byte(`#T: {a: int, b: int}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := e.Validate(c.Handle, "#T", []byte(`{"b": "x", "a": "y", "c": 1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range vs {
+		got = append(got, v.Message)
+	}
+	// As `cue vet -c` prints them (a conflict stops it before closedness is checked).
+	want := []string{
+		`#T.a: conflicting values "y" and int (mismatched types string and int)`,
+		`#T.b: conflicting values "x" and int (mismatched types string and int)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s", strings.Join(got, "\n"))
+	}
+	twice := errors.Append(errors.Newf(token.NoPos, "same"), errors.Newf(token.NoPos, "same"))
+	if n := len(violations(errors.Sanitize(twice), nil)); n != 1 {
+		t.Errorf("%d violations for one error given twice", n)
 	}
 }

@@ -9,9 +9,9 @@ import (
 // OpenAPI exports the definitions of a schema as an OpenAPI 3 document, as
 // `cue export --out=openapi` does.
 func (e *Engine) OpenAPI(handle uint32) ([]byte, error) {
-	s, ok := e.schemas[handle]
-	if !ok {
-		return nil, fail(KindNotFound, "no schema with handle %d", handle)
+	s, err := e.schema(handle)
+	if err != nil {
+		return nil, err
 	}
 	b, err := openapi.Gen(s.value, nil)
 	if err != nil {
@@ -40,9 +40,9 @@ func (e *Engine) JSONSchema(handle uint32, name string) ([]byte, error) {
 // Export evaluates a whole schema source as data (every value concrete) and
 // returns it as JSON: declarations written in CUE are read this way.
 func (e *Engine) Export(handle uint32) ([]byte, error) {
-	s, ok := e.schemas[handle]
-	if !ok {
-		return nil, fail(KindNotFound, "no schema with handle %d", handle)
+	s, err := e.schema(handle)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.value.Validate(cue.Concrete(true)); err != nil {
 		return nil, &Error{Kind: KindExport, Message: message1(err), Violations: violations(err, nil)}
