@@ -71,9 +71,10 @@ describe("Prometheus metrics after known traffic", () => {
     );
   });
 
-  it("times validations (engine path) and channel writes", () => {
-    expect(value(samples, "meshstream_validation_duration_seconds_count", { path: "engine" })).toBe(8);
-    expect(value(samples, "meshstream_validation_duration_seconds_bucket", { path: "engine", le: "+Inf" })).toBe(8);
+  it("times validations by path (the fast path proves the 5 valid events, the engine refuses the 3 invalid ones) and channel writes", () => {
+    expect(value(samples, "meshstream_validation_duration_seconds_count", { path: "fast" })).toBe(5);
+    expect(value(samples, "meshstream_validation_duration_seconds_count", { path: "engine" })).toBe(3);
+    expect(value(samples, "meshstream_validation_duration_seconds_bucket", { path: "engine", le: "+Inf" })).toBe(3);
     expect(value(samples, "meshstream_channel_write_duration_seconds_count", { channel: "embedded" })).toBe(4);
   });
 

@@ -2,6 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
 import type * as grpc from "@grpc/grpc-js";
 import { unauthenticatedCaller, type Caller } from "@meshstream/access";
+import type { Readable } from "node:stream";
 import { MalformedMessage } from "./codec";
 import { callOf, runInCall } from "./call-scope";
 import type { CallContext } from "./service-impl";
@@ -91,19 +92,52 @@ async function* checkedRequests(call: NodeJS.ReadableStream & { iterator(o: { de
 }
 
 /**
- * The requests of a bidi call until it is aborted: on shutdown nothing more
- * is read, and what was read is still answered before the stream ends.
+ * The requests of a bidi call until the client half-closes or the call is
+ * aborted: on shutdown nothing more is read, and what was read is still
+ * answered before the stream ends.
+ *
+ * Read with 'readable' and read(), not the stream's async iterator: that
+ * iterator, left waiting for a request, destroys the duplex when the call
+ * then ends with an error (our UNAVAILABLE at shutdown) — the answers still
+ * buffered and the status with it. Here every listener is gone once reading stops.
  */
-async function* untilAborted(requests: AsyncIterable<unknown>, signal: AbortSignal): AsyncIterable<unknown> {
-  const iterator = requests[Symbol.asyncIterator]();
-  const aborted = new Promise<IteratorReturnResult<undefined>>((resolve) => {
-    if (signal.aborted) resolve({ done: true, value: undefined });
-    signal.addEventListener("abort", () => resolve({ done: true, value: undefined }), { once: true });
-  });
-  for (;;) {
-    const next = await Promise.race([iterator.next(), aborted]);
-    if (next.done) return;
-    yield next.value;
+async function* untilAborted(call: Readable, signal: AbortSignal): AsyncIterable<unknown> {
+  let wake: (() => void) | undefined;
+  let ended = false;
+  let failure: unknown;
+  const onReadable = () => wake?.();
+  const onEnd = () => {
+    ended = true;
+    wake?.();
+  };
+  const onError = (err: unknown) => {
+    failure ??= err;
+    wake?.();
+  };
+  call.on("readable", onReadable);
+  call.on("end", onEnd);
+  call.on("close", onEnd);
+  call.on("error", onError);
+  signal.addEventListener("abort", onReadable);
+  try {
+    while (!signal.aborted) {
+      const m: unknown = call.read();
+      if (m !== null) {
+        if (m instanceof MalformedMessage) throw malformed(m);
+        yield m;
+        continue;
+      }
+      if (failure !== undefined) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    call.off("readable", onReadable);
+    call.off("end", onEnd);
+    call.off("close", onEnd);
+    call.off("error", onError);
+    signal.removeEventListener("abort", onReadable);
   }
 }
 
@@ -191,7 +225,7 @@ export function toGrpcHandler(
             .then((caller) => {
               if (call.request instanceof MalformedMessage) throw malformed(call.request);
               const { ctx, release } = openContext(call, method, caller, streams);
-              const input = desc.methodKind === "bidi_streaming" ? untilAborted(checkedRequests(call as never), ctx.signal) : call.request;
+              const input = desc.methodKind === "bidi_streaming" ? untilAborted(call as unknown as Readable, ctx.signal) : call.request;
               return Promise.resolve()
                 .then(() => writeAll(call, impl(input, ctx) as AsyncIterable<unknown>, ctx.signal))
                 .then(
