@@ -28,6 +28,25 @@ function ageOf(pid: number): number {
 const settledAfterS = 10;
 
 /**
+ * The resident memory of `pid` once it has settled: the process at least
+ * settledAfterS old and three samples a second apart within 4 MiB (on a
+ * loaded machine the spare worker can start late; taken before, its memory
+ * counts as growth). At most 20 s more.
+ */
+async function settledRss(pid: number): Promise<number> {
+  const age = ageOf(pid);
+  if (age < settledAfterS) await new Promise((r) => setTimeout(r, (settledAfterS - age) * 1000));
+  const samples = [rssOf(pid)];
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 1000));
+    samples.push(rssOf(pid));
+    const last = samples.slice(-3);
+    if (last.length === 3 && Math.max(...last) - Math.min(...last) < 4 * 2 ** 20) break;
+  }
+  return samples.at(-1)!;
+}
+
+/**
  * Stores `total` MySource:newPerson events numbered by `n`, of about
  * `padBytes` each, straight into the channel, while sampling the resident
  * memory of the platform process `pid` every 100 ms; then waits `settleMs`
@@ -36,9 +55,7 @@ const settledAfterS = 10;
  */
 export async function storeWhileSampling(publisher: EventChannel, pid: number, total: number, padBytes: number, settleMs = 3000): Promise<{ baselineMiB: number; peakMiB: number; growthMiB: number }> {
   const pad = "x".repeat(padBytes);
-  const age = ageOf(pid);
-  if (age < settledAfterS) await new Promise((r) => setTimeout(r, (settledAfterS - age) * 1000));
-  const baseline = rssOf(pid);
+  const baseline = await settledRss(pid);
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
   try {
