@@ -1,12 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { DefinitionRef, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol";
 import type { EngineReply } from "./types";
-import { lowerThreadPriority } from "./thread-priority";
 import { WasmInstance } from "./wasm-instance";
 
 // One engine per worker thread; requests are handled one at a time, in order.
 async function main(): Promise<void> {
-  lowerThreadPriority();
   const port = parentPort!;
   const init = workerData as WorkerInit;
   const engine = await WasmInstance.create(init.module, init);
