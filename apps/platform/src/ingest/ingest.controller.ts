@@ -85,7 +85,8 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   private one(publisher: OrderedPublisher, event: EventInput | undefined, ctx: CallContext): Promise<Result> {
     let prepared: OutgoingEvent | Promise<OutgoingEvent>;
     try {
-      prepared = this.checked(event, ctx);
+      // No span per event in a stream: it has its server span, and its batches their store spans.
+      prepared = this.checked(event, ctx, false);
     } catch (err) {
       return Promise.resolve(this.failure(err));
     }
@@ -106,13 +107,13 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   }
 
   /** prepare(), with a refusal counted (by type and reason), whether it throws or rejects. */
-  private checked(input: EventInput | undefined, ctx: CallContext): OutgoingEvent | Promise<OutgoingEvent> {
+  private checked(input: EventInput | undefined, ctx: CallContext, traced = true): OutgoingEvent | Promise<OutgoingEvent> {
     const refused = (err: unknown): never => {
       this.instruments.refused(input?.type || input?.cloudEvent?.type, err);
       throw err;
     };
     try {
-      const prepared = this.prepare(input, ctx);
+      const prepared = this.prepare(input, ctx, traced);
       return prepared instanceof Promise ? prepared.catch(refused) : prepared;
     } catch (err) {
       return refused(err);
@@ -126,7 +127,7 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
    * no promise, no worker), else once the engine has answered. Throws bad
    * input at once.
    */
-  private prepare(input: EventInput | undefined, ctx: CallContext): OutgoingEvent | Promise<OutgoingEvent> {
+  private prepare(input: EventInput | undefined, ctx: CallContext, traced: boolean): OutgoingEvent | Promise<OutgoingEvent> {
     if (!input) throw new CallError("invalid_argument", "event is required", [{ field: "event", description: "required" }]);
     let draft: EventDraft;
     let data: Uint8Array;
@@ -167,6 +168,7 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     const validated = this.instruments.validate(
       () => this.validator.tryFast(draft.type, input.schemaVersion, data, parsed),
       () => this.validator.validate(draft.type, input.schemaVersion, data, parsed),
+      traced,
     );
     return validated instanceof Promise ? validated.then(outgoing) : outgoing(validated);
   }

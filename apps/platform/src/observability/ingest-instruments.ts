@@ -18,27 +18,27 @@ export class IngestInstruments {
 
   /**
    * A validation performed (valid or not; a type that does not exist is no
-   * validation), in one "validate" span: the fast path's verdict when it has
-   * one, returned synchronously (no promise for the common case), else the
-   * engine's.
+   * validation), in one "validate" span unless `traced` is false: the fast
+   * path's verdict when it has one, returned synchronously (no promise for
+   * the common case), else the engine's.
    */
-  validate<T>(fast: () => T | undefined, engine: () => Promise<T>): T | Promise<T> {
+  validate<T>(fast: () => T | undefined, engine: () => Promise<T>, traced = true): T | Promise<T> {
     const metrics = this.metrics;
     const started = metrics ? performance.now() : 0;
-    const span = platformTracer().startSpan("validate");
+    const span = traced ? platformTracer().startSpan("validate") : undefined;
     let proven: T | undefined;
     try {
       proven = fast();
     } catch (err) {
-      span.end();
+      span?.end();
       throw err;
     }
     if (proven !== undefined) {
       metrics?.validated("fast", seconds(started));
-      span.end();
+      span?.end();
       return proven;
     }
-    return endSpan(span, engine()).then(
+    return (span ? endSpan(span, engine()) : engine()).then(
       (validated) => {
         metrics?.validated("engine", seconds(started));
         return validated;
