@@ -79,7 +79,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
   }
 }
 
-function specOf(filter: EventFilter | undefined): FilterSpec {
+export function specOf(filter: EventFilter | undefined): FilterSpec {
   if (!filter) return {};
   return { types: filter.types, typePrefixes: filter.typePrefixes, sources: filter.sources, sql: filter.sql, filters: filter.filters.map(dialectOf) };
 }
@@ -94,7 +94,7 @@ function dialectOf(f: SubscriptionFilter): DialectFilter {
   return set as DialectFilter;
 }
 
-function startOf(start: StartProto | undefined): StartPosition {
+export function startOf(start: StartProto | undefined): StartPosition {
   switch (start?.start.case) {
     case undefined:
     case "latest":
@@ -109,7 +109,7 @@ function startOf(start: StartProto | undefined): StartPosition {
   }
 }
 
-function millisOf(d: Duration): number {
+export function millisOf(d: Duration): number {
   const ms = Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
   if (ms < 0) throw new CallError("invalid_argument", "wait must not be negative", [{ field: "wait", description: "a duration of zero or more" }]);
   return ms;
