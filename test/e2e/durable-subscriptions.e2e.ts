@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { status as Code, type ServiceError } from "@grpc/grpc-js";
 import { IngestService, SubscriptionService, type ReceivedEvent } from "@meshstream/proto";
@@ -5,6 +6,7 @@ import { DurableConsumer } from "../harness/durable-consumer";
 import { TestClient } from "../harness/grpc-client";
 import { startPlatform, type RunningPlatform } from "../harness/platform";
 import { tempDir } from "../harness/temp";
+import { toolPath } from "../harness/tool-paths";
 
 const type = "MySource:newPerson";
 const total = 10_000;
@@ -21,12 +23,19 @@ async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promi
   }
 }
 
-describe("durable subscriptions on the embedded channel (platform processes, grpc-js consumers)", () => {
-  const dataDir = tempDir("durable-e2e");
+const channels: [string, () => Record<string, string>][] = [
+  ["embedded", () => ({ MESHSTREAM_DATA_DIR: tempDir("durable-e2e") })],
+  ["kafka", () => ({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: toolPath("KAFKA_BROKERS"), MESHSTREAM_KAFKA_TOPIC_PREFIX: `durable-${randomUUID().slice(0, 8)}.` })],
+];
+
+describe.each(channels)("durable subscriptions on the %s channel (platform processes, grpc-js consumers)", (_kind, envOf) => {
+  let env: Record<string, string>;
   let platform: RunningPlatform;
   let client: TestClient;
   const start = async () => {
-    platform = await startPlatform({ MESHSTREAM_DATA_DIR: dataDir });
+    // The same data (folder, or topics) across the restart.
+    env ??= envOf();
+    platform = await startPlatform(env);
     client = new TestClient(platform.address);
   };
   beforeAll(start);

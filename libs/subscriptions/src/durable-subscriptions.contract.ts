@@ -10,13 +10,15 @@ export interface DurableFixture {
   readonly channel: EventChannel;
   readonly store: SubscriptionStore;
   reopen(): Promise<SubscriptionStore>;
+  /** Closes what `reopen` opened. */
+  close?(): Promise<void>;
 }
 
 /**
  * What durable subscriptions must do over every SubscriptionStore adapter;
  * each adapter's spec calls it unchanged.
  */
-export function durableSubscriptionsContract(open: () => Promise<DurableFixture>): void {
+export function durableSubscriptionsContract(open: () => Promise<DurableFixture>, options: { shared?: boolean } = {}): void {
   let fixture: DurableFixture;
   const opened: { close(): Promise<void> }[] = [];
   beforeAll(async () => {
@@ -26,6 +28,7 @@ export function durableSubscriptionsContract(open: () => Promise<DurableFixture>
     await Promise.allSettled(opened.splice(0).map((o) => o.close()));
   });
   afterAll(async () => {
+    await fixture.close?.();
     await fixture.store.close();
     await fixture.channel.close();
   });
@@ -36,7 +39,7 @@ export function durableSubscriptionsContract(open: () => Promise<DurableFixture>
     return s;
   };
   const product = () => `durable-${randomUUID().slice(0, 8)}`;
-  const event = (n: number, key = "k"): CloudEvent => ({
+  const event = (n: number, key = options.shared ? `k${n % 10}` : "k"): CloudEvent => ({
     specversion: "1.0",
     id: `e-${n}-${randomUUID()}`,
     source: "/contract",
@@ -107,7 +110,7 @@ export function durableSubscriptionsContract(open: () => Promise<DurableFixture>
     const c = await s.consume(def.name, 10);
     const got: number[] = [];
     await drain(c, (r) => (got.push(n(r)), c.ack([r.ackId])), () => got.length === 3);
-    expect(got).toEqual([5, 6, 7]);
+    expect(got.sort()).toEqual([5, 6, 7]);
     c.close();
   });
 
@@ -142,8 +145,12 @@ export function durableSubscriptionsContract(open: () => Promise<DurableFixture>
     expect(deliveries).toBe(total);
     for (const got of seen) {
       expect(got.length).toBeGreaterThan(total / 10);
-      // One key: each consumer sees its share in order.
-      expect(got).toEqual([...got].sort((a, b) => a - b));
+      // Per key, each consumer sees its share in order.
+      const keys = options.shared ? 10 : 1;
+      for (let k = 0; k < keys; k++) {
+        const mine = got.filter((x) => x % keys === k);
+        expect(mine).toEqual([...mine].sort((a, b) => a - b));
+      }
     }
   });
 
@@ -256,6 +263,30 @@ export function durableSubscriptionsContract(open: () => Promise<DurableFixture>
     expect(await quiet(c2, 300)).toBe(0);
     c2.close();
   });
+
+  if (options.shared) {
+    it("shares a subscription's partitions between two instances; the events one held go to the other when it stops", async () => {
+      const a = subscriptions();
+      const b = subscriptions(await fixture.reopen());
+      const p = product();
+      const def = await a.create(definition(p, { ackDeadlineMs: 30_000 }));
+      await b.get(def.name);
+      await publish(p, 0, 200);
+      const held: number[] = [];
+      const acked = new Set<number>();
+      const onA = await a.consume(def.name, 500);
+      const onB = await b.consume(def.name, 500);
+      const drainA = drain(onA, (r) => held.push(n(r)), () => false, 60_000).catch(() => undefined);
+      // B acknowledges; A holds what it gets. Both get some once the group has given each a partition.
+      await drain(onB, (r) => (acked.add(n(r)), onB.ack([r.ackId])), () => acked.size > 0 && held.length > 0 && acked.size + new Set(held).size >= 200, 30_000);
+      await a.close();
+      await drainA;
+      // A left the group: its partition, and what it held there unacknowledged, are B's now.
+      await drain(onB, (r) => (acked.add(n(r)), onB.ack([r.ackId])), () => acked.size === 200, 30_000);
+      for (const x of held) expect(acked.has(x)).toBe(true);
+      onB.close();
+    });
+  }
 }
 
 async function waitFor<T>(get: () => T, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {

@@ -70,6 +70,15 @@ export class EmbeddedSubscriptionStore implements SubscriptionStore {
     await this.entries.remove(["dead", name, id]);
   }
 
+  async refresh(): Promise<void> {
+    // One process owns the files: every write is already visible.
+  }
+
+  async join(_definition: SubscriptionDefinition, onAssigned: (owned: "all") => void): Promise<() => Promise<void>> {
+    onAssigned("all");
+    return async () => undefined;
+  }
+
   async close(): Promise<void> {
     await this.env.close();
   }

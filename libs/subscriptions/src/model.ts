@@ -29,6 +29,8 @@ export interface PartitionProgress {
 /** An event that could not be delivered: kept, with why, until redriven or the subscription is deleted. */
 export interface DeadLetter {
   readonly id: string;
+  /** The partition the event came from: the instance owning it delivers the letter when it is redriven. */
+  readonly partition: string;
   /** The event, CloudEvents protobuf format, base64. */
   readonly event: string;
   readonly reason: string;

@@ -61,10 +61,17 @@ export class SubscriptionRunner {
   private readonly fresh: Item[] = [];
   private readonly retries: Item[] = [];
   private readonly reading = new AbortController();
+  /** The current read of the channel, ended when the partitions owned change. */
+  private session?: AbortController;
+  /** Partitions this instance delivers: none until the store assigns them. */
+  private owned: ReadonlySet<string> | "all" = new Set();
+  private assigning: Promise<void> = Promise.resolve();
+  private leave?: Promise<() => Promise<void>>;
   private readonly dirty = new Set<string>();
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private readonly ticker: NodeJS.Timeout;
+  private readonly letterScan: NodeJS.Timeout;
   private roomWaiter?: () => void;
   private nextConsumer = 0;
   private readonly reader: Promise<void>;
@@ -76,9 +83,12 @@ export class SubscriptionRunner {
     private readonly store: SubscriptionStore,
     private readonly options: RunnerOptions = {},
   ) {
-    for (const [partition, progress] of store.progress(definition.name)) this.windows.set(partition, new PartitionWindow(progress));
-    for (const letter of store.deadLetters(definition.name)) if (letter.redriving) this.redrive(letter);
+    // Until the first assignment nothing is owned: reading delivers nothing (the embedded store assigns all at once).
+    this.leave = store.join(definition, (owned) => this.assign(owned));
+    this.leave.catch((err: unknown) => this.options.onError?.(err));
     this.ticker = setInterval(() => this.expire(), Math.max(20, Math.min(500, definition.ackDeadlineMs / 5)));
+    // Redrives made through another instance reach this one through the store.
+    this.letterScan = setInterval(() => this.redriveStored(), 1000);
     this.reader = this.read();
   }
 
@@ -93,10 +103,10 @@ export class SubscriptionRunner {
     return consumer;
   }
 
-  /** Puts a dead letter back: it is delivered again, counted from one. */
+  /** Puts a dead letter back (if this instance owns its partition): it is delivered again, counted from one. */
   redrive(letter: DeadLetter): void {
     const ackId = `dl:${letter.id}`;
-    if (this.items.has(ackId)) return;
+    if (this.items.has(ackId) || !this.owns(letter.partition)) return;
     const item: Item = { ackId, event: decodeEvent(Buffer.from(letter.event, "base64")), position: "", letter, attempts: 0, deadline: 0 };
     this.items.set(ackId, item);
     this.retries.push(item);
@@ -106,11 +116,61 @@ export class SubscriptionRunner {
   /** Stops reading and stores the acknowledgement state; the consumers still attached are ended. */
   async stop(): Promise<void> {
     this.reading.abort();
+    this.session?.abort();
     clearInterval(this.ticker);
+    clearInterval(this.letterScan);
     for (const c of [...this.consumers]) c.end();
     this.roomWaiter?.();
     await this.reader;
+    await this.assigning;
     await this.flush();
+    await (await this.leave?.catch(() => undefined))?.();
+  }
+
+  /**
+   * The partitions this instance owns changed (a rebalance): the state of
+   * those it lost is stored and dropped here (their new owner redelivers what
+   * was outstanding), that of those it gained is read from the store, and
+   * reading starts again.
+   */
+  private assign(owned: ReadonlySet<string> | "all"): void {
+    this.session?.abort();
+    this.roomWaiter?.();
+    this.assigning = this.assigning.then(async () => {
+      const lost = [...this.windows.keys()].filter((p) => owned !== "all" && !owned.has(p));
+      const previous = this.owned;
+      this.owned = owned;
+      if (lost.length > 0) {
+        await this.flush();
+        for (const p of lost) this.windows.delete(p);
+        for (const item of [...this.items.values()]) if (!this.owns(item.partition ?? item.letter!.partition)) this.drop(item);
+      }
+      try {
+        await this.store.refresh();
+      } catch (err) {
+        this.options.onError?.(err);
+      }
+      for (const [p, progress] of this.store.progress(this.definition.name)) {
+        const gained = this.owns(p) && (previous === "all" ? false : !previous.has(p));
+        if (gained) this.windows.set(p, new PartitionWindow(progress));
+      }
+      this.redriveStored();
+    });
+  }
+
+  private owns(partition: string): boolean {
+    return this.owned === "all" || this.owned.has(partition);
+  }
+
+  /** Forgets an item of a partition no longer owned. */
+  private drop(item: Item): void {
+    this.items.delete(item.ackId);
+    item.holder?.release(item.ackId);
+    item.holder = undefined;
+  }
+
+  private redriveStored(): void {
+    for (const letter of this.store.deadLetters(this.definition.name)) if (letter.redriving) this.redrive(letter);
   }
 
   // --- called by consumers
@@ -143,9 +203,13 @@ export class SubscriptionRunner {
 
   private async read(): Promise<void> {
     while (!this.reading.signal.aborted) {
+      await this.assigning;
+      const session = (this.session = new AbortController());
+      const signal = AbortSignal.any([this.reading.signal, session.signal]);
       try {
         await this.room();
-        for await (const d of this.channel.subscribe(this.filter, { kind: "after", position: this.resumePosition() }, { signal: this.reading.signal })) {
+        for await (const d of this.channel.subscribe(this.filter, { kind: "after", position: await this.resumePosition() }, { signal })) {
+          if (!this.owns(d.partition)) continue;
           const window = this.window(d.partition);
           const attempts = window.read(d.offset);
           if (attempts !== false) {
@@ -155,9 +219,10 @@ export class SubscriptionRunner {
             this.dispatch();
           }
           await this.room();
+          if (signal.aborted) break;
         }
       } catch (err) {
-        if (this.reading.signal.aborted) return;
+        if (signal.aborted) continue;
         // The channel ended the read (a broker outage): go on from what was read, after a pause.
         this.options.onError?.(err);
         await new Promise((r) => setTimeout(r, 1000));
@@ -165,9 +230,15 @@ export class SubscriptionRunner {
     }
   }
 
-  /** Where reading goes on: the subscription's start, moved on by what was read of each partition. */
-  private resumePosition(): string {
+  /**
+   * Where reading goes on: for each partition owned, after what was read of
+   * it (or the subscription's start); the others from their end, as nothing
+   * of them is delivered here.
+   */
+  private async resumePosition(): Promise<string> {
     const cursor = decodePosition(this.definition.start);
+    const ends = this.owned === "all" ? new Map<string, bigint>() : decodePosition(await this.channel.resolveStart(this.filter, { kind: "latest" }));
+    for (const [p, end] of ends) if (!this.owns(p)) cursor.set(p, end);
     for (const [p, w] of this.windows) cursor.set(p, w.resumeAt);
     return encodePosition(cursor);
   }
@@ -181,7 +252,7 @@ export class SubscriptionRunner {
   /** Resolves when there is a consumer with room and nothing waiting for one, and no partition's window is full. */
   private room(): Promise<void> {
     const maxSpan = this.options.maxSpan ?? 5000;
-    const ready = () => this.reading.signal.aborted || (this.fresh.length === 0 && this.retries.length === 0 && this.consumers.some((c) => c.hasRoom) && [...this.windows.values()].every((w) => w.span < maxSpan));
+    const ready = () => this.reading.signal.aborted || this.session?.signal.aborted || (this.fresh.length === 0 && this.retries.length === 0 && this.consumers.some((c) => c.hasRoom) && [...this.windows.values()].every((w) => w.span < maxSpan));
     if (ready()) return Promise.resolve();
     return new Promise((resolve) => {
       this.roomWaiter = () => {
@@ -244,7 +315,7 @@ export class SubscriptionRunner {
   /** Stored as a dead letter before it is settled, so that a crash in between leaves it to be delivered again, never lost. */
   private async deadLetter(item: Item, reason: string): Promise<void> {
     const id = item.letter?.id ?? letterIdOf(item.partition!, item.offset!);
-    const letter: DeadLetter = { id, event: Buffer.from(encodeEvent(item.event)).toString("base64"), reason, deliveryCount: item.attempts, time: new Date().toISOString(), redriving: false };
+    const letter: DeadLetter = { id, partition: item.partition ?? item.letter!.partition, event: Buffer.from(encodeEvent(item.event)).toString("base64"), reason, deliveryCount: item.attempts, time: new Date().toISOString(), redriving: false };
     try {
       await this.store.putDeadLetter(this.definition.name, letter);
     } catch (err) {

@@ -25,5 +25,16 @@ export interface SubscriptionStore {
   putDeadLetter(name: string, letter: DeadLetter): Promise<void>;
   removeDeadLetter(name: string, id: string): Promise<void>;
 
+  /** Resolves once reads show every write made before the call, by this instance or any other sharing the store. */
+  refresh(): Promise<void>;
+  /**
+   * Takes part in sharing a subscription's partitions between the instances
+   * running it (each partition has one owner, which delivers its events):
+   * `onAssigned` is called with the partitions this instance owns now, at
+   * once or after a rebalance, "all" where there is only ever one instance.
+   * The returned function leaves, handing the partitions to the others.
+   */
+  join(definition: SubscriptionDefinition, onAssigned: (owned: ReadonlySet<string> | "all") => void): Promise<() => Promise<void>>;
+
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import type { EventChannel } from "@meshstream/channel";
 import { FilterCompiler } from "@meshstream/filters";
-import { DurableSubscriptions, EmbeddedSubscriptionStore, type SubscriptionStore } from "@meshstream/subscriptions";
+import { DurableSubscriptions, EmbeddedSubscriptionStore, KafkaSubscriptionStore, type SubscriptionStore } from "@meshstream/subscriptions";
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type Provider } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
 import type { PlatformConfig } from "../config/config";
@@ -11,7 +11,9 @@ export const SUBSCRIPTION_STORE = Symbol("SUBSCRIPTION_STORE");
 
 const logger = new Logger("subscriptions");
 
+/** On Kafka, in a compacted topic shared by every instance on the cluster; else beside the embedded channel. */
 async function openStore(c: PlatformConfig): Promise<SubscriptionStore> {
+  if (c.channel === "kafka") return KafkaSubscriptionStore.open({ brokers: c.kafka.brokers, topicPrefix: c.kafka.topicPrefix });
   mkdirSync(c.dataDir, { recursive: true });
   return EmbeddedSubscriptionStore.open(c.dataDir);
 }
