@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { status as Code, type ServiceError } from "@grpc/grpc-js";
-import { IngestService, SubscriptionService, type ReceivedEvent } from "@meshstream/proto";
+import { descriptorSetPath, IngestService, SubscriptionService, type ReceivedEvent } from "@meshstream/proto";
 import { DurableConsumer } from "../harness/durable-consumer";
 import { TestClient } from "../harness/grpc-client";
-import { startPlatform, type RunningPlatform } from "../harness/platform";
+import { repoRoot, startPlatform, type RunningPlatform } from "../harness/platform";
+import { runOk } from "../harness/run";
 import { tempDir } from "../harness/temp";
 import { toolPath } from "../harness/tool-paths";
 
@@ -129,6 +131,30 @@ describe.each(channels)("durable subscriptions on the %s channel (platform proce
     expect(duplicatesAfterRestart).toBeLessThanOrEqual(2 * maxOutstanding);
     expect(ackedAtStop).toBeGreaterThanOrEqual(total / 2);
   }, 120_000);
+
+  it("a Python grpcio consumer does the dead-letter cycle: nacked to max deliveries, listed with its reason, redriven, acknowledged", async () => {
+    const script = join(repoRoot, "test/harness/python/durable_dead_letters.py");
+    const { stdout, stderr, code } = await runOk(toolPath("PYTHON"), [script, platform.address, descriptorSetPath, "people-python", type], { timeoutMs: 60_000 });
+    expect({ code, stderr }).toMatchObject({ code: 0 });
+    const steps = stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const id = steps.find((s) => s.step === "published")!.id;
+    expect(steps.map((s) => s.step)).toEqual(["created", "published", "delivered", "delivered", "dead-lettered", "redriven", "delivered", "acked", "dead letters left"]);
+    expect(steps.filter((s) => s.step === "delivered").map((s) => [s.id, s.count, s.extension])).toEqual([
+      [id, 1, "1"],
+      [id, 2, "2"],
+      [id, 1, "1"],
+    ]);
+    expect(steps.find((s) => s.step === "dead-lettered")).toEqual({
+      step: "dead-lettered",
+      id,
+      reason: "nacked by the consumer",
+      count: 2,
+      reason_extension: "nacked by the consumer",
+      count_extension: "2",
+    });
+    expect(steps.find((s) => s.step === "redriven")!.count).toBe(1);
+    expect(steps.at(-1)!.count).toBe(0);
+  }, 90_000);
 
   it("refuses bad subscription requests with clear statuses, and keeps serving", async () => {
     const failure = (p: Promise<unknown>) => p.then(() => "ok", (err: ServiceError) => `${Code[err.code]}: ${err.details}`);
