@@ -6,6 +6,7 @@ import { CallError, GrpcService, type CallContext, type ServiceImpl } from "@mes
 import {
   SubscriptionService,
   type ConsumeRequest,
+  type FetchRejectedRequest,
   type CreateSubscriptionRequest,
   type ListDeadLettersRequest,
   type RedriveRequest,
@@ -15,12 +16,17 @@ import {
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { DurableSubscriptions, type Consumer, type DeadLetter, type ReceivedEvent, type SubscriptionDefinition } from "@meshstream/subscriptions";
 import { decodeEvent } from "@meshstream/cloudevents";
-import { Injectable } from "@nestjs/common";
+import { Catalog } from "@meshstream/catalog";
+import type { EventChannel } from "@meshstream/channel";
+import { Inject, Injectable } from "@nestjs/common";
+import { EVENT_CHANNEL } from "../channel/channel.module";
+import { rejectedOf, rejectedStreamOf } from "../ingest/rejected-stream";
 import { millisOf, specOf, startOf } from "./subscribe.controller";
 
 /** Deliveries sent in one response at most, of those already waiting. */
 const maxBatch = 100;
 const deadLetterPage = { default: 100, max: 1000 } as const;
+const rejectedPage = { default: 100, max: 1000 } as const;
 
 /**
  * Thin translator between SubscriptionService messages and durable
@@ -34,6 +40,8 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
     private readonly durable: DurableSubscriptions,
     private readonly filters: FilterCompiler,
     private readonly access: AccessControl,
+    private readonly catalog: Catalog,
+    @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
   ) {}
 
   async createSubscription(req: CreateSubscriptionRequest, ctx: CallContext) {
@@ -125,6 +133,21 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
     this.readable(req.subscription, ctx);
     if (req.all === req.ids.length > 0) throw new CallError("invalid_argument", "name the dead letters to redrive in ids, or set all", [{ field: "ids", description: "dead letter ids, or none with all set" }]);
     return { redriven: await this.durable.redrive(req.subscription, req.ids) };
+  }
+
+  async fetchRejected(req: FetchRejectedRequest, ctx: CallContext) {
+    if (!req.dataProduct) throw new CallError("invalid_argument", "data_product is required", [{ field: "data_product", description: "a data product name" }]);
+    this.catalog.getDataProduct(req.dataProduct);
+    this.access.require(ctx, "owner", req.dataProduct);
+    const max = Math.min(req.maxEvents || rejectedPage.default, rejectedPage.max);
+    const page = await this.channel.fetch({ products: [rejectedStreamOf(req.dataProduct)] }, req.cursor || undefined, max, 0, ctx.signal);
+    return {
+      events: page.deliveries.map((d) => {
+        const { event, violations } = rejectedOf(d.event);
+        return { event: toProto(event), violations: [...violations] };
+      }),
+      nextCursor: page.cursor,
+    };
   }
 
   /** The subscription, once the caller is known to hold the consumer role on every product it reads. */

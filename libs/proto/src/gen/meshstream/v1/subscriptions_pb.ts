@@ -8,7 +8,7 @@ import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { CloudEvent } from "../../io/cloudevents/v1/cloudevents_pb";
 import { file_io_cloudevents_v1_cloudevents } from "../../io/cloudevents/v1/cloudevents_pb";
-import type { Delivery, EventFilter, StartPosition } from "./types_pb";
+import type { Delivery, EventFilter, StartPosition, Violation } from "./types_pb";
 import { file_meshstream_v1_types } from "./types_pb";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file meshstream/v1/subscriptions.proto.
  */
 export const file_meshstream_v1_subscriptions: GenFile = /*@__PURE__*/
-  fileDesc("CiFtZXNoc3RyZWFtL3YxL3N1YnNjcmlwdGlvbnMucHJvdG8SDW1lc2hzdHJlYW0udjEihgIKDFN1YnNjcmlwdGlvbhIMCgRuYW1lGAEgASgJEioKBmZpbHRlchgCIAEoCzIaLm1lc2hzdHJlYW0udjEuRXZlbnRGaWx0ZXISKwoFc3RhcnQYAyABKAsyHC5tZXNoc3RyZWFtLnYxLlN0YXJ0UG9zaXRpb24SLwoMYWNrX2RlYWRsaW5lGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhYKDm1heF9kZWxpdmVyaWVzGAUgASgNEhUKDWRhdGFfcHJvZHVjdHMYBiADKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk4KGUNyZWF0ZVN1YnNjcmlwdGlvblJlcXVlc3QSMQoMc3Vic2NyaXB0aW9uGAEgASgLMhsubWVzaHN0cmVhbS52MS5TdWJzY3JpcHRpb24iTwoaQ3JlYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USMQoMc3Vic2NyaXB0aW9uGAEgASgLMhsubWVzaHN0cmVhbS52MS5TdWJzY3JpcHRpb24iJgoWR2V0U3Vic2NyaXB0aW9uUmVxdWVzdBIMCgRuYW1lGAEgASgJIkwKF0dldFN1YnNjcmlwdGlvblJlc3BvbnNlEjEKDHN1YnNjcmlwdGlvbhgBIAEoCzIbLm1lc2hzdHJlYW0udjEuU3Vic2NyaXB0aW9uIhoKGExpc3RTdWJzY3JpcHRpb25zUmVxdWVzdCJPChlMaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEjIKDXN1YnNjcmlwdGlvbnMYASADKAsyGy5tZXNoc3RyZWFtLnYxLlN1YnNjcmlwdGlvbiIpChlEZWxldGVTdWJzY3JpcHRpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkiHAoaRGVsZXRlU3Vic2NyaXB0aW9uUmVzcG9uc2UimwEKDkNvbnN1bWVSZXF1ZXN0EhQKDHN1YnNjcmlwdGlvbhgBIAEoCRIXCg9tYXhfb3V0c3RhbmRpbmcYAiABKA0SDwoHYWNrX2lkcxgDIAMoCRIQCghuYWNrX2lkcxgEIAMoCRI3ChBkZWFkbGluZV9jaGFuZ2VzGAUgAygLMh0ubWVzaHN0cmVhbS52MS5EZWFkbGluZUNoYW5nZSJOCg5EZWFkbGluZUNoYW5nZRIPCgdhY2tfaWRzGAEgAygJEisKCGRlYWRsaW5lGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIj8KD0NvbnN1bWVSZXNwb25zZRIsCgZldmVudHMYASADKAsyHC5tZXNoc3RyZWFtLnYxLlJlY2VpdmVkRXZlbnQiYgoNUmVjZWl2ZWRFdmVudBIOCgZhY2tfaWQYASABKAkSKQoIZGVsaXZlcnkYAiABKAsyFy5tZXNoc3RyZWFtLnYxLkRlbGl2ZXJ5EhYKDmRlbGl2ZXJ5X2NvdW50GAMgASgNIqsBCgpEZWFkTGV0dGVyEgoKAmlkGAEgASgJEiwKBWV2ZW50GAIgASgLMh0uaW8uY2xvdWRldmVudHMudjEuQ2xvdWRFdmVudBIOCgZyZWFzb24YAyABKAkSFgoOZGVsaXZlcnlfY291bnQYBCABKA0SKAoEdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcmVkcml2aW5nGAYgASgIIlUKFkxpc3REZWFkTGV0dGVyc1JlcXVlc3QSFAoMc3Vic2NyaXB0aW9uGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJImMKF0xpc3REZWFkTGV0dGVyc1Jlc3BvbnNlEi8KDGRlYWRfbGV0dGVycxgBIAMoCzIZLm1lc2hzdHJlYW0udjEuRGVhZExldHRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiQAoOUmVkcml2ZVJlcXVlc3QSFAoMc3Vic2NyaXB0aW9uGAEgASgJEgsKA2lkcxgCIAMoCRILCgNhbGwYAyABKAgiIwoPUmVkcml2ZVJlc3BvbnNlEhAKCHJlZHJpdmVuGAEgASgNMq8FChNTdWJzY3JpcHRpb25TZXJ2aWNlEmkKEkNyZWF0ZVN1YnNjcmlwdGlvbhIoLm1lc2hzdHJlYW0udjEuQ3JlYXRlU3Vic2NyaXB0aW9uUmVxdWVzdBopLm1lc2hzdHJlYW0udjEuQ3JlYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USYAoPR2V0U3Vic2NyaXB0aW9uEiUubWVzaHN0cmVhbS52MS5HZXRTdWJzY3JpcHRpb25SZXF1ZXN0GiYubWVzaHN0cmVhbS52MS5HZXRTdWJzY3JpcHRpb25SZXNwb25zZRJmChFMaXN0U3Vic2NyaXB0aW9ucxInLm1lc2hzdHJlYW0udjEuTGlzdFN1YnNjcmlwdGlvbnNSZXF1ZXN0GigubWVzaHN0cmVhbS52MS5MaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEmkKEkRlbGV0ZVN1YnNjcmlwdGlvbhIoLm1lc2hzdHJlYW0udjEuRGVsZXRlU3Vic2NyaXB0aW9uUmVxdWVzdBopLm1lc2hzdHJlYW0udjEuRGVsZXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USTAoHQ29uc3VtZRIdLm1lc2hzdHJlYW0udjEuQ29uc3VtZVJlcXVlc3QaHi5tZXNoc3RyZWFtLnYxLkNvbnN1bWVSZXNwb25zZSgBMAESYAoPTGlzdERlYWRMZXR0ZXJzEiUubWVzaHN0cmVhbS52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0GiYubWVzaHN0cmVhbS52MS5MaXN0RGVhZExldHRlcnNSZXNwb25zZRJICgdSZWRyaXZlEh0ubWVzaHN0cmVhbS52MS5SZWRyaXZlUmVxdWVzdBoeLm1lc2hzdHJlYW0udjEuUmVkcml2ZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_io_cloudevents_v1_cloudevents, file_meshstream_v1_types]);
+  fileDesc("CiFtZXNoc3RyZWFtL3YxL3N1YnNjcmlwdGlvbnMucHJvdG8SDW1lc2hzdHJlYW0udjEihgIKDFN1YnNjcmlwdGlvbhIMCgRuYW1lGAEgASgJEioKBmZpbHRlchgCIAEoCzIaLm1lc2hzdHJlYW0udjEuRXZlbnRGaWx0ZXISKwoFc3RhcnQYAyABKAsyHC5tZXNoc3RyZWFtLnYxLlN0YXJ0UG9zaXRpb24SLwoMYWNrX2RlYWRsaW5lGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhYKDm1heF9kZWxpdmVyaWVzGAUgASgNEhUKDWRhdGFfcHJvZHVjdHMYBiADKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk4KGUNyZWF0ZVN1YnNjcmlwdGlvblJlcXVlc3QSMQoMc3Vic2NyaXB0aW9uGAEgASgLMhsubWVzaHN0cmVhbS52MS5TdWJzY3JpcHRpb24iTwoaQ3JlYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USMQoMc3Vic2NyaXB0aW9uGAEgASgLMhsubWVzaHN0cmVhbS52MS5TdWJzY3JpcHRpb24iJgoWR2V0U3Vic2NyaXB0aW9uUmVxdWVzdBIMCgRuYW1lGAEgASgJIkwKF0dldFN1YnNjcmlwdGlvblJlc3BvbnNlEjEKDHN1YnNjcmlwdGlvbhgBIAEoCzIbLm1lc2hzdHJlYW0udjEuU3Vic2NyaXB0aW9uIhoKGExpc3RTdWJzY3JpcHRpb25zUmVxdWVzdCJPChlMaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEjIKDXN1YnNjcmlwdGlvbnMYASADKAsyGy5tZXNoc3RyZWFtLnYxLlN1YnNjcmlwdGlvbiIpChlEZWxldGVTdWJzY3JpcHRpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkiHAoaRGVsZXRlU3Vic2NyaXB0aW9uUmVzcG9uc2UimwEKDkNvbnN1bWVSZXF1ZXN0EhQKDHN1YnNjcmlwdGlvbhgBIAEoCRIXCg9tYXhfb3V0c3RhbmRpbmcYAiABKA0SDwoHYWNrX2lkcxgDIAMoCRIQCghuYWNrX2lkcxgEIAMoCRI3ChBkZWFkbGluZV9jaGFuZ2VzGAUgAygLMh0ubWVzaHN0cmVhbS52MS5EZWFkbGluZUNoYW5nZSJOCg5EZWFkbGluZUNoYW5nZRIPCgdhY2tfaWRzGAEgAygJEisKCGRlYWRsaW5lGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIj8KD0NvbnN1bWVSZXNwb25zZRIsCgZldmVudHMYASADKAsyHC5tZXNoc3RyZWFtLnYxLlJlY2VpdmVkRXZlbnQiYgoNUmVjZWl2ZWRFdmVudBIOCgZhY2tfaWQYASABKAkSKQoIZGVsaXZlcnkYAiABKAsyFy5tZXNoc3RyZWFtLnYxLkRlbGl2ZXJ5EhYKDmRlbGl2ZXJ5X2NvdW50GAMgASgNIqsBCgpEZWFkTGV0dGVyEgoKAmlkGAEgASgJEiwKBWV2ZW50GAIgASgLMh0uaW8uY2xvdWRldmVudHMudjEuQ2xvdWRFdmVudBIOCgZyZWFzb24YAyABKAkSFgoOZGVsaXZlcnlfY291bnQYBCABKA0SKAoEdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcmVkcml2aW5nGAYgASgIIlUKFkxpc3REZWFkTGV0dGVyc1JlcXVlc3QSFAoMc3Vic2NyaXB0aW9uGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJImMKF0xpc3REZWFkTGV0dGVyc1Jlc3BvbnNlEi8KDGRlYWRfbGV0dGVycxgBIAMoCzIZLm1lc2hzdHJlYW0udjEuRGVhZExldHRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiQAoOUmVkcml2ZVJlcXVlc3QSFAoMc3Vic2NyaXB0aW9uGAEgASgJEgsKA2lkcxgCIAMoCRILCgNhbGwYAyABKAgiIwoPUmVkcml2ZVJlc3BvbnNlEhAKCHJlZHJpdmVuGAEgASgNIlAKFEZldGNoUmVqZWN0ZWRSZXF1ZXN0EhQKDGRhdGFfcHJvZHVjdBgBIAEoCRIOCgZjdXJzb3IYAiABKAkSEgoKbWF4X2V2ZW50cxgDIAEoDSJaChVGZXRjaFJlamVjdGVkUmVzcG9uc2USLAoGZXZlbnRzGAEgAygLMhwubWVzaHN0cmVhbS52MS5SZWplY3RlZEV2ZW50EhMKC25leHRfY3Vyc29yGAIgASgJImsKDVJlamVjdGVkRXZlbnQSLAoFZXZlbnQYASABKAsyHS5pby5jbG91ZGV2ZW50cy52MS5DbG91ZEV2ZW50EiwKCnZpb2xhdGlvbnMYAiADKAsyGC5tZXNoc3RyZWFtLnYxLlZpb2xhdGlvbjKLBgoTU3Vic2NyaXB0aW9uU2VydmljZRJpChJDcmVhdGVTdWJzY3JpcHRpb24SKC5tZXNoc3RyZWFtLnYxLkNyZWF0ZVN1YnNjcmlwdGlvblJlcXVlc3QaKS5tZXNoc3RyZWFtLnYxLkNyZWF0ZVN1YnNjcmlwdGlvblJlc3BvbnNlEmAKD0dldFN1YnNjcmlwdGlvbhIlLm1lc2hzdHJlYW0udjEuR2V0U3Vic2NyaXB0aW9uUmVxdWVzdBomLm1lc2hzdHJlYW0udjEuR2V0U3Vic2NyaXB0aW9uUmVzcG9uc2USZgoRTGlzdFN1YnNjcmlwdGlvbnMSJy5tZXNoc3RyZWFtLnYxLkxpc3RTdWJzY3JpcHRpb25zUmVxdWVzdBooLm1lc2hzdHJlYW0udjEuTGlzdFN1YnNjcmlwdGlvbnNSZXNwb25zZRJpChJEZWxldGVTdWJzY3JpcHRpb24SKC5tZXNoc3RyZWFtLnYxLkRlbGV0ZVN1YnNjcmlwdGlvblJlcXVlc3QaKS5tZXNoc3RyZWFtLnYxLkRlbGV0ZVN1YnNjcmlwdGlvblJlc3BvbnNlEkwKB0NvbnN1bWUSHS5tZXNoc3RyZWFtLnYxLkNvbnN1bWVSZXF1ZXN0Gh4ubWVzaHN0cmVhbS52MS5Db25zdW1lUmVzcG9uc2UoATABEmAKD0xpc3REZWFkTGV0dGVycxIlLm1lc2hzdHJlYW0udjEuTGlzdERlYWRMZXR0ZXJzUmVxdWVzdBomLm1lc2hzdHJlYW0udjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USSAoHUmVkcml2ZRIdLm1lc2hzdHJlYW0udjEuUmVkcml2ZVJlcXVlc3QaHi5tZXNoc3RyZWFtLnYxLlJlZHJpdmVSZXNwb25zZRJaCg1GZXRjaFJlamVjdGVkEiMubWVzaHN0cmVhbS52MS5GZXRjaFJlamVjdGVkUmVxdWVzdBokLm1lc2hzdHJlYW0udjEuRmV0Y2hSZWplY3RlZFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_io_cloudevents_v1_cloudevents, file_meshstream_v1_types]);
 
 /**
  * @generated from message meshstream.v1.Subscription
@@ -468,6 +468,87 @@ export const RedriveResponseSchema: GenMessage<RedriveResponse> = /*@__PURE__*/
   messageDesc(file_meshstream_v1_subscriptions, 17);
 
 /**
+ * @generated from message meshstream.v1.FetchRejectedRequest
+ */
+export type FetchRejectedRequest = Message<"meshstream.v1.FetchRejectedRequest"> & {
+  /**
+   * @generated from field: string data_product = 1;
+   */
+  dataProduct: string;
+
+  /**
+   * Continue after this cursor; from the earliest when empty.
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+
+  /**
+   * Page size; 100 when 0, at most 1000.
+   *
+   * @generated from field: uint32 max_events = 3;
+   */
+  maxEvents: number;
+};
+
+/**
+ * Describes the message meshstream.v1.FetchRejectedRequest.
+ * Use `create(FetchRejectedRequestSchema)` to create a new message.
+ */
+export const FetchRejectedRequestSchema: GenMessage<FetchRejectedRequest> = /*@__PURE__*/
+  messageDesc(file_meshstream_v1_subscriptions, 18);
+
+/**
+ * @generated from message meshstream.v1.FetchRejectedResponse
+ */
+export type FetchRejectedResponse = Message<"meshstream.v1.FetchRejectedResponse"> & {
+  /**
+   * @generated from field: repeated meshstream.v1.RejectedEvent events = 1;
+   */
+  events: RejectedEvent[];
+
+  /**
+   * Pass it back as `cursor` for the next page.
+   *
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+};
+
+/**
+ * Describes the message meshstream.v1.FetchRejectedResponse.
+ * Use `create(FetchRejectedResponseSchema)` to create a new message.
+ */
+export const FetchRejectedResponseSchema: GenMessage<FetchRejectedResponse> = /*@__PURE__*/
+  messageDesc(file_meshstream_v1_subscriptions, 19);
+
+/**
+ * @generated from message meshstream.v1.RejectedEvent
+ */
+export type RejectedEvent = Message<"meshstream.v1.RejectedEvent"> & {
+  /**
+   * The event as the producer sent it, completed (id, source, time) but with no `dataschema`.
+   *
+   * @generated from field: io.cloudevents.v1.CloudEvent event = 1;
+   */
+  event?: CloudEvent | undefined;
+
+  /**
+   * Why validation refused it.
+   *
+   * @generated from field: repeated meshstream.v1.Violation violations = 2;
+   */
+  violations: Violation[];
+};
+
+/**
+ * Describes the message meshstream.v1.RejectedEvent.
+ * Use `create(RejectedEventSchema)` to create a new message.
+ */
+export const RejectedEventSchema: GenMessage<RejectedEvent> = /*@__PURE__*/
+  messageDesc(file_meshstream_v1_subscriptions, 20);
+
+/**
  * SubscriptionService manages durable named subscriptions: the platform
  * remembers what each one has acknowledged (across restarts and instances),
  * spreads its events over the consumers attached to it, redelivers what is
@@ -552,6 +633,18 @@ export const SubscriptionService: GenService<{
     methodKind: "unary";
     input: typeof RedriveRequestSchema;
     output: typeof RedriveResponseSchema;
+  },
+  /**
+   * FetchRejected pages through a data product's rejected stream: the events
+   * of its types declared with `dead_letter` that validation refused, each
+   * with its violations. Only the product's owners (and administrators) may.
+   *
+   * @generated from rpc meshstream.v1.SubscriptionService.FetchRejected
+   */
+  fetchRejected: {
+    methodKind: "unary";
+    input: typeof FetchRejectedRequestSchema;
+    output: typeof FetchRejectedResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_meshstream_v1_subscriptions, 0);
