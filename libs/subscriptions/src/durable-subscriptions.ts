@@ -54,7 +54,8 @@ export class DurableSubscriptions {
     if (this.store.get(input.name)) throw new SubscriptionError("already_exists", `subscription ${input.name} exists`);
     const draft = { name: input.name, filter: input.filter, products: [...input.products], start: "", ackDeadlineMs, maxDeliveries, createTime: new Date().toISOString() };
     // "latest" means from now: fixed here, so events stored before the first consumer attaches are kept for it.
-    const start = await this.channel.resolveStart(await this.filterOf(draft), input.start);
+    const filter = await this.filterOf(draft);
+    const start = await retryUnavailable(() => this.channel.resolveStart(filter, input.start));
     const definition: SubscriptionDefinition = { ...draft, start };
     if (!(await this.store.create(definition))) throw new SubscriptionError("already_exists", `subscription ${input.name} exists`);
     return definition;
@@ -121,7 +122,7 @@ export class DurableSubscriptions {
   async close(): Promise<void> {
     const runners = [...this.runners.values()];
     this.runners.clear();
-    await Promise.allSettled(runners.map(async (r) => (await r).stop()));
+    await Promise.allSettled([...runners.map(async (r) => (await r).stop()), ...this.stopping.values()]);
   }
 
   private async stopIfIdle(name: string, runner: Promise<SubscriptionRunner>): Promise<void> {
@@ -133,5 +134,17 @@ export class DurableSubscriptions {
     });
     this.stopping.set(name, stopped);
     await stopped;
+  }
+}
+
+/** A topic the channel has just created may be unknown to the broker asked for a moment (more on a loaded one): a few tries. */
+async function retryUnavailable<T>(call: () => Promise<T>, tries = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (err) {
+      if ((err as { code?: string }).code !== "unavailable" || i >= tries) throw err;
+      await new Promise((r) => setTimeout(r, 500 * i));
+    }
   }
 }

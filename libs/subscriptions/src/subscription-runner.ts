@@ -72,6 +72,8 @@ export class SubscriptionRunner {
   private flushing: Promise<void> = Promise.resolve();
   private readonly ticker: NodeJS.Timeout;
   private readonly letterScan: NodeJS.Timeout;
+  /** Redriven letters acknowledged whose removal from the store is under way: not to be redriven again meanwhile. */
+  private readonly removing = new Set<string>();
   private roomWaiter?: () => void;
   private nextConsumer = 0;
   private readonly reader: Promise<void>;
@@ -106,7 +108,7 @@ export class SubscriptionRunner {
   /** Puts a dead letter back (if this instance owns its partition): it is delivered again, counted from one. */
   redrive(letter: DeadLetter): void {
     const ackId = `dl:${letter.id}`;
-    if (this.items.has(ackId) || !this.owns(letter.partition)) return;
+    if (this.items.has(ackId) || this.removing.has(letter.id) || !this.owns(letter.partition)) return;
     const item: Item = { ackId, event: decodeEvent(Buffer.from(letter.event, "base64")), position: "", letter, attempts: 0, deadline: 0 };
     this.items.set(ackId, item);
     this.retries.push(item);
@@ -170,6 +172,11 @@ export class SubscriptionRunner {
   }
 
   private redriveStored(): void {
+    // Deleted (maybe through another instance): the consumers here end, and with the last one this runner.
+    if (!this.store.get(this.definition.name)) {
+      for (const c of [...this.consumers]) c.close();
+      return;
+    }
     for (const letter of this.store.deadLetters(this.definition.name)) if (letter.redriving) this.redrive(letter);
   }
 
@@ -177,7 +184,7 @@ export class SubscriptionRunner {
 
   ack(ackId: string): void {
     const item = this.items.get(ackId);
-    if (item) void this.settle(item);
+    if (item) this.settle(item);
   }
 
   nack(consumer: Consumer, ackId: string): void {
@@ -337,7 +344,12 @@ export class SubscriptionRunner {
       this.markDirty(item.partition);
     } else if (!deadLettered) {
       // A redriven letter acknowledged: it leaves the dead letters.
-      this.store.removeDeadLetter(this.definition.name, item.letter!.id).catch((err: unknown) => this.options.onError?.(err));
+      const id = item.letter!.id;
+      this.removing.add(id);
+      this.store
+        .removeDeadLetter(this.definition.name, id)
+        .catch((err: unknown) => this.options.onError?.(err))
+        .finally(() => this.removing.delete(id));
     }
     this.dispatch();
   }
@@ -357,6 +369,8 @@ export class SubscriptionRunner {
     this.flushing = this.flushing.then(async () => {
       const partitions = [...this.dirty];
       this.dirty.clear();
+      // A subscription deleted meanwhile keeps nothing.
+      if (!this.store.get(this.definition.name)) return;
       try {
         await Promise.all(partitions.map((p) => this.store.saveProgress(this.definition.name, p, this.windows.get(p)!.snapshot())));
       } catch (err) {

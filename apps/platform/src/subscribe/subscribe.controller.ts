@@ -109,7 +109,7 @@ export function startOf(start: StartProto | undefined): StartPosition {
   }
 }
 
-export function millisOf(d: Duration): number {
+function millisOf(d: Duration): number {
   const ms = Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
   if (ms < 0) throw new CallError("invalid_argument", "wait must not be negative", [{ field: "wait", description: "a duration of zero or more" }]);
   return ms;

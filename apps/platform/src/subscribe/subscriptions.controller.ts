@@ -1,4 +1,4 @@
-import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromDate, type Duration } from "@bufbuild/protobuf/wkt";
 import { AccessControl } from "@meshstream/access";
 import { toProto } from "@meshstream/cloudevents";
 import { FilterCompiler, type DialectFilter } from "@meshstream/filters";
@@ -21,7 +21,7 @@ import type { EventChannel } from "@meshstream/channel";
 import { Inject, Injectable } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
 import { rejectedOf, rejectedStreamOf } from "../ingest/rejected-stream";
-import { millisOf, specOf, startOf } from "./subscribe.controller";
+import { specOf, startOf } from "./subscribe.controller";
 
 /** Deliveries sent in one response at most, of those already waiting. */
 const maxBatch = 100;
@@ -57,7 +57,7 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
       filter: specOf(s.filter),
       products,
       start: startOf(s.start),
-      ackDeadlineMs: s.ackDeadline ? millisOf(s.ackDeadline) : 0,
+      ackDeadlineMs: s.ackDeadline ? durationMs(s.ackDeadline, "subscription.ack_deadline") : 0,
       maxDeliveries: s.maxDeliveries,
     });
     return { subscription: subscriptionOf(definition) };
@@ -94,13 +94,15 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
     const leave = () => consumer.close();
     ctx.signal.addEventListener("abort", leave, { once: true });
     ctx.sendHeader();
+    let badRequest: unknown;
     try {
       apply(consumer, first.value);
       void (async () => {
         try {
           for (let r = await it.next(); !r.done; r = await it.next()) apply(consumer, r.value);
-        } catch {
-          // A broken request stream ends the consumer like a half-close.
+        } catch (err) {
+          // A bad request (a negative deadline) ends the call with its error once the consumer has left.
+          badRequest = err;
         }
         leave();
       })();
@@ -114,6 +116,7 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
         for (const r of batch) this.access.requireForType(ctx, "consumer", r.event.type);
         yield { events: batch.map(receivedOf) };
       }
+      if (badRequest) throw badRequest;
     } finally {
       ctx.signal.removeEventListener("abort", leave);
       leave();
@@ -162,7 +165,13 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
 function apply(consumer: Consumer, req: ConsumeRequest): void {
   consumer.ack(req.ackIds);
   consumer.nack(req.nackIds);
-  for (const change of req.deadlineChanges) consumer.modifyDeadline(change.ackIds, change.deadline ? millisOf(change.deadline) : 0);
+  for (const change of req.deadlineChanges) consumer.modifyDeadline(change.ackIds, change.deadline ? durationMs(change.deadline, "deadline_changes.deadline") : 0);
+}
+
+function durationMs(d: Duration, field: string): number {
+  const ms = Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
+  if (ms < 0) throw new CallError("invalid_argument", `${field} must not be negative`, [{ field, description: "a duration of zero or more" }]);
+  return ms;
 }
 
 function subscriptionOf(d: SubscriptionDefinition): MessageInitShape<typeof SubscriptionSchema> {
