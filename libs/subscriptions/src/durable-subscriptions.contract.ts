@@ -270,21 +270,35 @@ export function durableSubscriptionsContract(open: () => Promise<DurableFixture>
       const b = subscriptions(await fixture.reopen());
       const p = product();
       const def = await a.create(definition(p, { ackDeadlineMs: 30_000 }));
-      await b.get(def.name);
-      await publish(p, 0, 200);
+      // B learns of it from the shared store.
+      await waitFor(() => b.list().some((d) => d.name === def.name), (known) => known);
       const held: number[] = [];
       const acked = new Set<number>();
-      const onA = await a.consume(def.name, 500);
-      const onB = await b.consume(def.name, 500);
-      const drainA = drain(onA, (r) => held.push(n(r)), () => false, 60_000).catch(() => undefined);
-      // B acknowledges; A holds what it gets. Both get some once the group has given each a partition.
-      await drain(onB, (r) => (acked.add(n(r)), onB.ack([r.ackId])), () => acked.size > 0 && held.length > 0 && acked.size + new Set(held).size >= 200, 30_000);
+      const onA = await a.consume(def.name, 10_000);
+      const onB = await b.consume(def.name, 10_000);
+      // A holds what it gets; B acknowledges.
+      const loopA = (async () => {
+        for await (const r of onA) held.push(n(r));
+      })();
+      const loopB = (async () => {
+        for await (const r of onB) (acked.add(n(r)), onB.ack([r.ackId]));
+      })();
+      // Published in rounds until both have had some: the group gives each instance a partition once both have joined.
+      let published = 0;
+      const deadline = Date.now() + 30_000;
+      while (!(held.length > 0 && acked.size > 0)) {
+        if (Date.now() > deadline) throw new Error(`the instances did not share the work: A held ${held.length}, B acknowledged ${acked.size}`);
+        await publish(p, published, 20);
+        published += 20;
+        await new Promise((r) => setTimeout(r, 200));
+      }
       await a.close();
-      await drainA;
+      await loopA;
       // A left the group: its partition, and what it held there unacknowledged, are B's now.
-      await drain(onB, (r) => (acked.add(n(r)), onB.ack([r.ackId])), () => acked.size === 200, 30_000);
+      await waitFor(() => acked.size, (size) => size === published, 30_000);
       for (const x of held) expect(acked.has(x)).toBe(true);
       onB.close();
+      await loopB;
     });
   }
 }

@@ -67,6 +67,12 @@ export class DurableSubscriptions {
     return definition;
   }
 
+  /** As get(), but one created a moment ago through another instance is found too (the store is read up to now first). */
+  async find(name: string): Promise<SubscriptionDefinition> {
+    if (!this.store.get(name)) await this.store.refresh();
+    return this.get(name);
+  }
+
   list(): SubscriptionDefinition[] {
     return this.store.list();
   }
@@ -80,7 +86,7 @@ export class DurableSubscriptions {
 
   /** Attaches a consumer holding at most `maxOutstanding` events unacknowledged; `close()` it when done. */
   async consume(name: string, maxOutstanding: number): Promise<Consumer> {
-    const definition = this.get(name);
+    const definition = await this.find(name);
     let runner = this.runners.get(name);
     if (!runner) {
       const stopped = this.stopping.get(name) ?? Promise.resolve();

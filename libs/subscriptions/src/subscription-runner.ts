@@ -126,7 +126,11 @@ export class SubscriptionRunner {
     await this.reader;
     await this.assigning;
     await this.flush();
-    await (await this.leave?.catch(() => undefined))?.();
+    try {
+      await (await this.leave)?.();
+    } catch (err) {
+      this.options.onError?.(err);
+    }
   }
 
   /**

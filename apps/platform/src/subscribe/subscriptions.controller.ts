@@ -64,7 +64,7 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
   }
 
   async getSubscription(req: { name: string }, ctx: CallContext) {
-    return { subscription: subscriptionOf(this.readable(req.name, ctx)) };
+    return { subscription: subscriptionOf(await this.readable(req.name, ctx)) };
   }
 
   async listSubscriptions(_req: unknown, ctx: CallContext) {
@@ -73,7 +73,7 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
   }
 
   async deleteSubscription(req: { name: string }, ctx: CallContext) {
-    this.readable(req.name, ctx);
+    await this.readable(req.name, ctx);
     await this.durable.delete(req.name);
     return {};
   }
@@ -89,7 +89,7 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
     if (first.done) return;
     const name = first.value.subscription;
     if (!name) throw new CallError("invalid_argument", "the first request names the subscription", [{ field: "subscription", description: "a subscription name" }]);
-    this.readable(name, ctx);
+    await this.readable(name, ctx);
     const consumer = await this.durable.consume(name, first.value.maxOutstanding);
     const leave = () => consumer.close();
     ctx.signal.addEventListener("abort", leave, { once: true });
@@ -124,7 +124,7 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
   }
 
   async listDeadLetters(req: ListDeadLettersRequest, ctx: CallContext) {
-    this.readable(req.subscription, ctx);
+    await this.readable(req.subscription, ctx);
     const size = Math.min(req.pageSize || deadLetterPage.default, deadLetterPage.max);
     // Letters are in id order: the token is the last id of the page before.
     const all = this.durable.deadLetters(req.subscription).filter((l) => !req.pageToken || l.id > req.pageToken);
@@ -133,7 +133,7 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
   }
 
   async redrive(req: RedriveRequest, ctx: CallContext) {
-    this.readable(req.subscription, ctx);
+    await this.readable(req.subscription, ctx);
     if (req.all === req.ids.length > 0) throw new CallError("invalid_argument", "name the dead letters to redrive in ids, or set all", [{ field: "ids", description: "dead letter ids, or none with all set" }]);
     return { redriven: await this.durable.redrive(req.subscription, req.ids) };
   }
@@ -154,9 +154,9 @@ export class SubscriptionsController implements ServiceImpl<typeof SubscriptionS
   }
 
   /** The subscription, once the caller is known to hold the consumer role on every product it reads. */
-  private readable(name: string, ctx: CallContext): SubscriptionDefinition {
+  private async readable(name: string, ctx: CallContext): Promise<SubscriptionDefinition> {
     if (!name) throw new CallError("invalid_argument", "a subscription name is required", [{ field: "name", description: "a subscription name" }]);
-    const definition = this.durable.get(name);
+    const definition = await this.durable.find(name);
     for (const product of definition.products) this.access.require(ctx, "consumer", product);
     return definition;
   }
