@@ -280,7 +280,8 @@ export class SubscriptionRunner {
       const consumer = this.pickConsumer(queue[0]!.previous);
       if (!consumer) break;
       const item = queue.shift()!;
-      if (!this.items.has(item.ackId)) continue;
+      // Settled meanwhile, or dropped with a partition lost (and maybe read again since, as another item).
+      if (this.items.get(item.ackId) !== item) continue;
       item.attempts++;
       item.holder = consumer;
       item.deadline = Date.now() + this.definition.ackDeadlineMs;
