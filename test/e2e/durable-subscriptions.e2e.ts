@@ -173,3 +173,42 @@ describe.each(channels)("durable subscriptions on the %s channel (platform proce
     expect(listed.subscriptions.map((s) => s.name)).toContain("people-e2e");
   });
 });
+
+describe("durable subscriptions through a crash (embedded channel, SIGKILL)", () => {
+  it("a platform killed mid-run restarts where its stored acknowledgements stand: nothing lost, few acknowledged events again", async () => {
+    const env = { MESHSTREAM_DATA_DIR: tempDir("durable-crash") };
+    let platform = await startPlatform(env);
+    let client = new TestClient(platform.address);
+    const count = 3000;
+    try {
+      await client.unary(SubscriptionService.method.createSubscription, { subscription: { name: "crash", filter: { types: [type] }, start: { start: { case: "earliest", value: true } } } });
+      for (let i = 0; i < count; i += 1000) {
+        const events = Array.from({ length: 1000 }, (_, j) => ({ type, subject: "p", payload: { case: "dataJson" as const, value: Buffer.from(JSON.stringify({ first: "Ann", Last: `N${i + j}` })) } }));
+        await client.unary(IngestService.method.publishBatch, { events });
+      }
+      const acks = new Map<string, number>();
+      const ackTimes: number[] = [];
+      const ack = (r: ReceivedEvent) => (acks.set(nOf(r), (acks.get(nOf(r)) ?? 0) + 1), ackTimes.push(Date.now()), "ack" as const);
+      new DurableConsumer(client, "crash", maxOutstanding, ack);
+      await until("a third is acknowledged", () => acks.size >= count / 3);
+      const killedAt = Date.now();
+      expect(await platform.stop("SIGKILL")).toBeNull();
+      client.close();
+      const lastQuarterSecond = ackTimes.filter((t) => t > killedAt - 250).length;
+      const ackedBefore = acks.size;
+      platform = await startPlatform(env);
+      client = new TestClient(platform.address);
+      const consumer = new DurableConsumer(client, "crash", maxOutstanding, ack);
+      await until("all is acknowledged", () => acks.size === count);
+      consumer.leave();
+      const again = [...acks.values()].filter((c) => c > 1).length;
+      process.stderr.write(`durable crash: ${ackedBefore} acknowledged before the SIGKILL (${lastQuarterSecond} in its last 250 ms), ${again} of them delivered again after the restart\n`);
+      // The documented bound: again only what was sent but not yet received (≤ maxOutstanding), or received within
+      // the last flush (25 ms) and its write before the kill — here taken as the acknowledgements of the last 250 ms.
+      expect(again).toBeLessThanOrEqual(maxOutstanding + lastQuarterSecond);
+    } finally {
+      client.close();
+      await platform.stop();
+    }
+  }, 120_000);
+});
