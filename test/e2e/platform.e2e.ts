@@ -22,7 +22,7 @@ describe("the platform, as `npm start` runs it", () => {
     expect(platform.startedInMs).toBeLessThan(10_000);
   });
 
-  it("lists the three services, health and reflection to grpcurl", async () => {
+  it("lists the services, health and reflection to grpcurl", async () => {
     const r = await grpcurl(platform.address, "list");
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split("\n").sort()).toEqual([
@@ -31,6 +31,7 @@ describe("the platform, as `npm start` runs it", () => {
       "meshstream.v1.CatalogService",
       "meshstream.v1.IngestService",
       "meshstream.v1.SubscribeService",
+      "meshstream.v1.SubscriptionService",
     ]);
   });
 

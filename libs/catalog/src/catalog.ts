@@ -150,7 +150,7 @@ export class Catalog {
 
   // --- event types
 
-  async registerEventType(input: { type: string; dataProduct: string; description: string; compatibility: CompatibilityPolicy; definition: string }): Promise<EventType> {
+  async registerEventType(input: { type: string; dataProduct: string; description: string; compatibility: CompatibilityPolicy; definition: string; deadLetter?: boolean }): Promise<EventType> {
     if (!typeName.test(input.type)) {
       throw new CatalogError("invalid_argument", `event type ${JSON.stringify(input.type)} breaks the naming rules: ${typeName.source}`, [
         { field: "event_type.type", description: `must match ${typeName.source}` },

@@ -20,6 +20,7 @@ export const declarationSchema = `
 		compatibility?: "BACKWARD" | "BACKWARD_TRANSITIVE" | "FORWARD" | "FORWARD_TRANSITIVE" | "FULL" | "FULL_TRANSITIVE" | "NONE"
 		definition!:    =~"^#[A-Za-z_][A-Za-z0-9_]*$"
 		schema!:        =~"^[^/]+\\\\.cue$"
+		deadLetter?:    bool
 	}
 }
 `;

@@ -8,7 +8,7 @@ import type { DataProductAccess } from "./model";
 interface Declaration {
   product: { name: string; owner: string; description?: string; source?: string };
   access?: Partial<DataProductAccess>;
-  types?: Record<string, { description?: string; compatibility?: CompatibilityPolicy; definition: string; schema: string }>;
+  types?: Record<string, { description?: string; compatibility?: CompatibilityPolicy; definition: string; schema: string; deadLetter?: boolean }>;
 }
 
 /** A declaration the platform cannot load: the start stops with file:line:column and the reason. */
@@ -82,7 +82,7 @@ async function apply(catalog: Catalog, d: Declaration, folder: string, file: str
   for (const [type, t] of Object.entries(d.types ?? {})) {
     if (!known(() => catalog.getEventType(type))) {
       await catalog
-        .registerEventType({ type, dataProduct: name, description: t.description ?? "", compatibility: t.compatibility ?? "BACKWARD", definition: t.definition })
+        .registerEventType({ type, dataProduct: name, description: t.description ?? "", compatibility: t.compatibility ?? "BACKWARD", definition: t.definition, ...(t.deadLetter ? { deadLetter: true } : {}) })
         .catch(unlessThere);
     }
     const schemaFile = join(folder, t.schema);

@@ -39,6 +39,8 @@ export interface EventType {
   readonly dataProduct: string;
   readonly description: string;
   readonly compatibility: CompatibilityPolicy;
+  /** Refused events of this type are kept in the product's rejected stream. */
+  readonly deadLetter?: boolean;
   /** The CUE definition event data must satisfy, e.g. "#Identity". */
   readonly definition: string;
   readonly latestVersion: number;

@@ -122,7 +122,7 @@ export function channelContract(open: () => Promise<EventChannel>, options: { se
     const p = product();
     await publish(p, Array.from({ length: 40 }, (_, i) => event(i % 2 ? "odd" : "even", i)));
     const seen: number[] = [];
-    const filter = { products: [p], types: ["even"], predicate: (e: CloudEvent) => (seen.push(e.data!.length), n({ event: e, position: "" }) % 4 === 0) };
+    const filter = { products: [p], types: ["even"], predicate: (e: CloudEvent) => (seen.push(e.data!.length), n({ event: e, position: "", partition: "", offset: 0n }) % 4 === 0) };
     expect((await take(channel.subscribe(filter, { kind: "earliest" }), 10)).map(n)).toEqual([0, 4, 8, 12, 16, 20, 24, 28, 32, 36]);
     // Records of other types were not decoded for it.
     expect(seen.length).toBeLessThanOrEqual(20);
@@ -132,7 +132,7 @@ export function channelContract(open: () => Promise<EventChannel>, options: { se
   it("fills a fetch page when few stored events match, and long-polls for a matching one", async () => {
     const p = product();
     await publish(p, Array.from({ length: 1500 }, (_, i) => event("sparse", i)));
-    const predicate = (e: CloudEvent) => n({ event: e, position: "" }) % 300 === 299;
+    const predicate = (e: CloudEvent) => n({ event: e, position: "", partition: "", offset: 0n }) % 300 === 299;
     const page = await channel.fetch({ products: [p], predicate }, undefined, 10, 0);
     expect(page.deliveries.map(n)).toEqual([299, 599, 899, 1199, 1499]);
     const t = Date.now();

@@ -30,6 +30,9 @@ export interface Delivery {
   readonly event: CloudEvent;
   /** Opaque; resume after this event with `{ kind: "after", position }` or as a fetch cursor. */
   readonly position: string;
+  /** Where the event itself is stored: its partition and offset (what durable subscriptions track acks by). */
+  readonly partition: string;
+  readonly offset: bigint;
 }
 
 export interface FetchPage {
@@ -82,6 +85,12 @@ export interface EventChannel {
    * `waitMs` for one when there is none; `signal` ends the wait early.
    */
   fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number, signal?: AbortSignal): Promise<FetchPage>;
+  /**
+   * The position a start stands for now on the filter's partitions, so that
+   * a reader created later still begins there (a durable subscription fixes
+   * "latest" when it is created, not when its first consumer attaches).
+   */
+  resolveStart(filter: ChannelFilter, start: StartPosition): Promise<string>;
   stats(): ChannelStats;
   /**
    * Whether the channel can reach where events live (a broker) now: calls

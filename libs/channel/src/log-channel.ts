@@ -1,8 +1,9 @@
 import { EventEmitter } from "node:events";
 import { ChannelClosedError } from "./errors";
 import type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
-import { fetchLog, guarded, subscribeLog, tracked } from "./log-reader";
+import { fetchLog, guarded, startCursor, subscribeLog, tracked } from "./log-reader";
 import type { PartitionedLog, StoredRecord } from "./partitioned-log";
+import { encodePosition } from "./position";
 
 /**
  * What both adapters share: subscriptions and fetches run by the log reader
@@ -34,6 +35,11 @@ export abstract class LogChannel implements EventChannel, PartitionedLog {
     if (this.closed) throw new ChannelClosedError();
     // Counted and ended on close like a subscription, so a long poll never outlives the channel.
     return guarded(this.readers, signal, (s) => fetchLog(this, filter, cursor, max, waitMs, s));
+  }
+
+  async resolveStart(filter: ChannelFilter, start: StartPosition): Promise<string> {
+    if (this.closed) throw new ChannelClosedError();
+    return encodePosition(await startCursor(this, await this.partitions(filter.products), start));
   }
 
   /** Always available while open (a local log); an adapter with a broker follows it. */

@@ -85,7 +85,7 @@ async function readOnce(
       cursor.set(partition, r.offset + 1n);
       if (accept(r.type, r.source)) {
         const event = r.decode();
-        if (!predicate || predicate(event)) out.push({ event, position: encodePosition(cursor) });
+        if (!predicate || predicate(event)) out.push({ event, position: encodePosition(cursor), partition, offset: r.offset });
       }
       if (out.length >= max) break;
     }

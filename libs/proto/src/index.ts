@@ -8,3 +8,4 @@ export * from "./gen/google/rpc/status_pb";
 export * from "./gen/google/rpc/error_details_pb";
 export * from "./gen/grpc/health/v1/health_pb";
 export { descriptorSetPath } from "./descriptor-set";
+export * from "./gen/meshstream/v1/subscriptions_pb";

@@ -13,6 +13,7 @@ import { dataOf } from "../event-input";
 import { IngestInstruments } from "../observability/ingest-instruments";
 import { withTraceContext } from "../observability/trace-context";
 import { InOrder } from "./in-order";
+import { RejectedStream } from "./rejected-stream";
 
 const encoder = new TextEncoder();
 type Result = { result: { case: "receipt"; value: { id: string; position: string; dataschema: string } } | { case: "error"; value: ReturnType<typeof toRpcStatus> } };
@@ -31,6 +32,7 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly instruments: IngestInstruments,
+    private readonly rejected: RejectedStream,
   ) {}
 
   async publish(req: { event?: EventInput }, ctx: CallContext) {
@@ -170,7 +172,7 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
       () => this.validator.validate(draft.type, input.schemaVersion, data, parsed),
       traced,
     );
-    return validated instanceof Promise ? validated.then(outgoing) : outgoing(validated);
+    return validated instanceof Promise ? validated.then(outgoing, (err: unknown) => this.rejected.keep(err, complete, data)) : outgoing(validated);
   }
 }
 

@@ -79,7 +79,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
   }
 }
 
-function specOf(filter: EventFilter | undefined): FilterSpec {
+export function specOf(filter: EventFilter | undefined): FilterSpec {
   if (!filter) return {};
   return { types: filter.types, typePrefixes: filter.typePrefixes, sources: filter.sources, sql: filter.sql, filters: filter.filters.map(dialectOf) };
 }
@@ -94,7 +94,7 @@ function dialectOf(f: SubscriptionFilter): DialectFilter {
   return set as DialectFilter;
 }
 
-function startOf(start: StartProto | undefined): StartPosition {
+export function startOf(start: StartProto | undefined): StartPosition {
   switch (start?.start.case) {
     case undefined:
     case "latest":

@@ -1,0 +1,56 @@
+import { mkdirSync } from "node:fs";
+import type { EventChannel } from "@meshstream/channel";
+import { FilterCompiler } from "@meshstream/filters";
+import { DurableSubscriptions, EmbeddedSubscriptionStore, KafkaSubscriptionStore, type SubscriptionStore } from "@meshstream/subscriptions";
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type Provider } from "@nestjs/common";
+import { EVENT_CHANNEL } from "../channel/channel.module";
+import type { PlatformConfig } from "../config/config";
+import { PLATFORM_CONFIG } from "../config/config.module";
+
+export const SUBSCRIPTION_STORE = Symbol("SUBSCRIPTION_STORE");
+
+const logger = new Logger("subscriptions");
+
+/** On Kafka, in a compacted topic shared by every instance on the cluster; else beside the embedded channel. */
+async function openStore(c: PlatformConfig): Promise<SubscriptionStore> {
+  if (c.channel === "kafka") return KafkaSubscriptionStore.open({ brokers: c.kafka.brokers, topicPrefix: c.kafka.topicPrefix });
+  mkdirSync(c.dataDir, { recursive: true });
+  return EmbeddedSubscriptionStore.open(c.dataDir);
+}
+
+function durableSubscriptions(store: SubscriptionStore, channel: EventChannel, filters: FilterCompiler): DurableSubscriptions {
+  return new DurableSubscriptions(
+    store,
+    channel,
+    async (d) => {
+      // Compiled again at each start (the catalog may have changed); the products stay those of the creation.
+      const compiled = await filters.compile(d.filter, { at: "subscription.filter" });
+      const matcher = compiled.hasPredicate ? compiled.matcher() : undefined;
+      return { products: d.products, types: compiled.types, typePrefixes: compiled.typePrefixes, sources: compiled.sources, ...(matcher ? { predicate: (e) => matcher.matches(e) } : {}) };
+    },
+    { onError: (err) => logger.warn({ msg: "durable subscription", error: String(err) }) },
+  );
+}
+
+/** Stops the running subscriptions (their consumers end, their state is stored) while the gRPC server drains, then closes the store. */
+@Injectable()
+class DurableLifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    private readonly durable: DurableSubscriptions,
+    @Inject(SUBSCRIPTION_STORE) private readonly store: SubscriptionStore,
+  ) {}
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.durable.close();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+export const durableProviders: Provider[] = [
+  { provide: SUBSCRIPTION_STORE, inject: [PLATFORM_CONFIG], useFactory: openStore },
+  { provide: DurableSubscriptions, inject: [SUBSCRIPTION_STORE, EVENT_CHANNEL, FilterCompiler], useFactory: durableSubscriptions },
+  DurableLifecycle,
+];

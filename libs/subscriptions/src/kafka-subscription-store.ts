@@ -1,0 +1,238 @@
+import { randomUUID } from "node:crypto";
+import { partitionId } from "@meshstream/channel";
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer } from "kafkajs";
+import { SubscriptionError, type DeadLetter, type PartitionProgress, type SubscriptionDefinition } from "./model";
+import type { SubscriptionStore } from "./subscription-store";
+
+export interface KafkaSubscriptionStoreOptions {
+  readonly brokers: readonly string[];
+  /** Prefix of the channel's topics: the store's own topic and groups are named with it too. */
+  readonly topicPrefix: string;
+  readonly replicationFactor?: number;
+  /** More client settings (SASL, TLS) as the channel uses them. */
+  readonly client?: Omit<KafkaConfig, "brokers">;
+  /** How long a member may go silent before its partitions go to others (kafkajs sessionTimeout). Default 6 s, the broker's minimum. */
+  readonly sessionTimeoutMs?: number;
+}
+
+interface Waiter {
+  readonly offset: bigint;
+  readonly resolve: () => void;
+}
+
+/**
+ * Subscriptions in a compacted Kafka topic (one partition), shared by every
+ * platform instance on the cluster; each instance keeps the topic applied in
+ * memory. Keys:
+ * - `def/<name> <proposal>`: a definition. As in the catalog topic, the first
+ *   proposal for a free name wins on every instance, and a loser removes its record.
+ * - `progress/<name>/<partition>`: the acknowledgement state of a partition
+ *   (compaction keeps the last), written by the partition's owner only.
+ * - `dead/<name>/<id>`: a dead letter; a tombstone removes it.
+ *
+ * Who owns a partition is decided by Kafka's group protocol: each instance
+ * running a subscription joins the consumer group `<prefix>__subscription.<name>`
+ * on the subscription's topics, but never fetches (it stays paused): the
+ * group only assigns partitions and notices a member that stopped. The events
+ * themselves are read through the channel.
+ */
+export class KafkaSubscriptionStore implements SubscriptionStore {
+  private readonly definitions = new Map<string, { proposal: string; definition: SubscriptionDefinition }>();
+  private readonly progressBy = new Map<string, Map<string, PartitionProgress>>();
+  private readonly deadBy = new Map<string, Map<string, DeadLetter>>();
+  private applied = -1n;
+  private waiters: Waiter[] = [];
+  private readonly members = new Set<Consumer>();
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly producer: Producer,
+    private readonly consumer: Consumer,
+    private readonly topic: string,
+    private readonly options: KafkaSubscriptionStoreOptions,
+  ) {}
+
+  static async open(options: KafkaSubscriptionStoreOptions): Promise<KafkaSubscriptionStore> {
+    const kafka = new Kafka({ ...options.client, clientId: "meshstream-subscriptions", brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+    const topic = `${options.topicPrefix}__subscriptions`;
+    const store = new KafkaSubscriptionStore(
+      kafka,
+      kafka.admin(),
+      kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
+      kafka.consumer({ groupId: `meshstream-subscriptions-${randomUUID()}`, maxWaitTimeInMs: 100 }),
+      topic,
+      options,
+    );
+    await store.admin.connect();
+    await whileRetriable(() =>
+      store.admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: 1, replicationFactor: options.replicationFactor ?? 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
+      }),
+    );
+    await store.producer.connect();
+    await store.consumer.connect();
+    await store.consumer.subscribe({ topic, fromBeginning: true });
+    await store.consumer.run({ autoCommit: false, eachMessage: async ({ message }) => store.apply(BigInt(message.offset), message.key?.toString() ?? "", message.value) });
+    await store.refresh();
+    return store;
+  }
+
+  async create(definition: SubscriptionDefinition): Promise<boolean> {
+    const proposal = randomUUID();
+    await this.readBack(await this.send(`def/${definition.name} ${proposal}`, definition));
+    const won = this.definitions.get(definition.name)?.proposal === proposal;
+    if (!won) await this.send(`def/${definition.name} ${proposal}`, null).catch(() => undefined);
+    return won;
+  }
+
+  get(name: string): SubscriptionDefinition | undefined {
+    return this.definitions.get(name)?.definition;
+  }
+
+  list(): SubscriptionDefinition[] {
+    return [...this.definitions.values()].map((d) => d.definition).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const current = this.definitions.get(name);
+    if (!current) return false;
+    const keys = [
+      ...[...(this.progressBy.get(name)?.keys() ?? [])].map((p) => `progress/${name}/${encodeURIComponent(p)}`),
+      ...[...(this.deadBy.get(name)?.keys() ?? [])].map((id) => `dead/${name}/${id}`),
+      `def/${name} ${current.proposal}`,
+    ];
+    let last = -1n;
+    for (const key of keys) last = await this.send(key, null);
+    await this.readBack(last);
+    return true;
+  }
+
+  progress(name: string): Map<string, PartitionProgress> {
+    return new Map(this.progressBy.get(name));
+  }
+
+  async saveProgress(name: string, partition: string, progress: PartitionProgress): Promise<void> {
+    // Durable once the brokers have it (acks=all); no read-back: only this instance writes this partition's state now.
+    await this.send(`progress/${name}/${encodeURIComponent(partition)}`, progress);
+  }
+
+  deadLetters(name: string): DeadLetter[] {
+    return [...(this.deadBy.get(name)?.values() ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async putDeadLetter(name: string, letter: DeadLetter): Promise<void> {
+    await this.readBack(await this.send(`dead/${name}/${letter.id}`, letter));
+  }
+
+  async removeDeadLetter(name: string, id: string): Promise<void> {
+    await this.readBack(await this.send(`dead/${name}/${id}`, null));
+  }
+
+  async refresh(): Promise<void> {
+    const high = BigInt((await whileRetriable(() => this.admin.fetchTopicOffsets(this.topic)))[0]?.high ?? "0");
+    if (high > 0n) await this.readBack(high - 1n);
+  }
+
+  async join(definition: SubscriptionDefinition, onAssigned: (owned: ReadonlySet<string>) => void): Promise<() => Promise<void>> {
+    const topics = definition.products.map((p) => `${this.options.topicPrefix}${p}`);
+    const member = this.kafka.consumer({
+      groupId: `${this.options.topicPrefix}__subscription.${definition.name}`,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 6000,
+      rebalanceTimeout: 10_000,
+      heartbeatInterval: 500,
+      // Paused, a member's fetch loop only sleeps this long between heartbeats.
+      maxWaitTimeInMs: 250,
+    });
+    member.on(member.events.GROUP_JOIN, ({ payload }) => {
+      const owned = new Set<string>();
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) for (const n of partitions) owned.add(partitionId(topic, n));
+      onAssigned(owned);
+    });
+    this.members.add(member);
+    await member.connect();
+    await member.subscribe({ topics });
+    // Never resolves an offset: the group decides ownership, the channel reads.
+    await member.run({ autoCommit: false, eachBatch: async () => undefined });
+    member.pause(topics.map((topic) => ({ topic })));
+    return async () => {
+      this.members.delete(member);
+      await member.disconnect();
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.members].map((m) => m.disconnect()));
+    await Promise.allSettled([this.consumer.disconnect(), this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  private async send(key: string, value: unknown): Promise<bigint> {
+    try {
+      const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key, value: value === null ? null : JSON.stringify(value) }] });
+      return BigInt(meta!.baseOffset!);
+    } catch (err) {
+      throw new SubscriptionError("unavailable", `the subscriptions topic ${this.topic} did not take the write: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The one rule every instance applies, in log order. */
+  private apply(offset: bigint, key: string, value: Buffer | null): void {
+    const slash = key.indexOf("/");
+    const kind = key.slice(0, slash);
+    const rest = key.slice(slash + 1);
+    if (kind === "def") {
+      const [name, proposal] = rest.split(" ") as [string, string];
+      const current = this.definitions.get(name);
+      if (value && !current) this.definitions.set(name, { proposal, definition: JSON.parse(value.toString()) as SubscriptionDefinition });
+      else if (!value && current?.proposal === proposal) this.definitions.delete(name);
+    } else if (kind === "progress" || kind === "dead") {
+      const at = rest.lastIndexOf("/");
+      const name = rest.slice(0, at);
+      const id = kind === "progress" ? decodeURIComponent(rest.slice(at + 1)) : rest.slice(at + 1);
+      const maps: Map<string, Map<string, unknown>> = kind === "progress" ? this.progressBy : this.deadBy;
+      let map = maps.get(name);
+      if (!map) maps.set(name, (map = new Map()));
+      if (value) map.set(id, JSON.parse(value.toString()));
+      else map.delete(id);
+    }
+    this.applied = offset;
+    const due = this.waiters.filter((w) => w.offset <= offset);
+    if (due.length > 0) {
+      this.waiters = this.waiters.filter((w) => w.offset > offset);
+      for (const w of due) w.resolve();
+    }
+  }
+
+  /** Resolves once the record at `offset` is applied here. */
+  private readBack(offset: bigint, timeoutMs = 30_000): Promise<void> {
+    if (this.applied >= offset) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new SubscriptionError("unavailable", `the subscriptions topic ${this.topic} did not return offset ${offset} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter: Waiter = {
+        offset,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+}
+
+/** A topic just made may be unknown to the broker's metadata for a moment, an error kafkajs marks retriable but does not retry here. */
+async function whileRetriable<T>(call: () => Promise<T>, forMs = 30_000): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
