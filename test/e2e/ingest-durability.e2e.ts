@@ -4,6 +4,7 @@ import { TestClient } from "../harness/grpc-client";
 import { startKafka } from "../harness/kafka";
 import { storedIds } from "../harness/kafka-log";
 import { startPlatform } from "../harness/platform";
+import { readStream } from "../harness/stream-reader";
 
 describe("ingest durability under a broker outage", () => {
   it("acknowledges in a 10,000-event PublishStream only what Kafka holds, and answers the rest with an error", async () => {
@@ -13,12 +14,7 @@ describe("ingest durability under a broker outage", () => {
     const total = 10_000;
     try {
       const call = client.bidiStream(IngestService.method.publishStream);
-      const responses: PublishStreamResponse[] = [];
-      const ended = new Promise<void>((resolve, reject) => {
-        call.on("data", (r: PublishStreamResponse) => responses.push(r));
-        call.on("end", resolve);
-        call.on("error", reject);
-      });
+      const { items: responses, ended } = readStream<PublishStreamResponse>(call);
       const outage = (async () => {
         while (responses.length < 2000) await new Promise((r) => setTimeout(r, 10));
         await broker.stop();

@@ -3,6 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { IngestService, PublishStreamRequestSchema, SubscribeService, type PublishStreamResponse } from "@meshstream/proto";
 import { TestClient } from "../harness/grpc-client";
 import { startInProcessPlatform, type InProcessPlatform } from "../harness/in-process-platform";
+import { readStream } from "../harness/stream-reader";
 import { toolPath } from "../harness/tool-paths";
 
 const type = "MySource:newPerson";
@@ -25,12 +26,7 @@ describe.each([
   it("stores the 10,000 events of one stream, one product and one key, in the order they were sent", async () => {
     const total = 10_000;
     const call = client.bidiStream(IngestService.method.publishStream);
-    const responses: PublishStreamResponse[] = [];
-    const ended = new Promise<void>((resolve, reject) => {
-      call.on("data", (r: PublishStreamResponse) => responses.push(r));
-      call.on("end", resolve);
-      call.on("error", reject);
-    });
+    const { items: responses, ended } = readStream<PublishStreamResponse>(call);
     const sent = Array.from({ length: total }, (_, i) => `order-${i}-${randomUUID()}`);
     for (let i = 0; i < total; i++) {
       // Data of different sizes, so that validations finish in another order than they start.

@@ -3,6 +3,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { EventInputSchema, IngestService, PublishResponseSchema, PublishStreamRequestSchema, type PublishStreamResponse } from "@meshstream/proto";
 import { TestClient } from "../harness/grpc-client";
 import { startInProcessPlatform, type InProcessPlatform } from "../harness/in-process-platform";
+import { readStream } from "../harness/stream-reader";
 
 /**
  * Ingest's two tiers of validation over a real socket (grpc-js client), on
@@ -112,12 +113,7 @@ describe("PublishStream", () => {
       i % 3 === 0 ? `{"first":"Ann","Last":"Lee","Age":${i}}` : i % 3 === 1 ? `{"first":"Ann","first":"Ann","Last":"Lee","Age":${i}}` : `{"first":"ann","Last":"Lee","Age":${i}}`,
     );
     const call = client.bidiStream(IngestService.method.publishStream);
-    const answers: PublishStreamResponse[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      call.on("data", (r: PublishStreamResponse) => answers.push(r));
-      call.on("end", resolve);
-      call.on("error", reject);
-    });
+    const { items: answers, ended: done } = readStream<PublishStreamResponse>(call);
     for (const d of data) call.write(request(d, subject));
     call.end();
     await done;

@@ -5,6 +5,8 @@ export interface StreamReader<T> {
   readonly items: T[];
   /** Resolves once the server has sent its response headers. */
   readonly ready: Promise<void>;
+  /** Resolves when the stream ends with OK; rejects with its error status. */
+  readonly ended: Promise<void>;
   /** Resolves with the first `n` messages; rejects on a stream error or after `timeoutMs`. */
   first(n: number, timeoutMs?: number): Promise<T[]>;
   /** Rejects with the stream's error status, or after `timeoutMs`. */
@@ -12,7 +14,8 @@ export interface StreamReader<T> {
   cancel(): void;
 }
 
-export function readStream<T>(stream: grpc.ClientReadableStream<T>): StreamReader<T> {
+/** Reads a server stream, or the responses of a bidi stream. */
+export function readStream<T>(stream: grpc.ClientReadableStream<T> | grpc.ClientDuplexStream<never, T>): StreamReader<T> {
   const items: T[] = [];
   let error: grpc.ServiceError | undefined;
   let cancelled = false;
@@ -23,6 +26,11 @@ export function readStream<T>(stream: grpc.ClientReadableStream<T>): StreamReade
     stream.once("error", reject);
   });
   ready.catch(() => undefined);
+  const ended = new Promise<void>((resolve, reject) => {
+    stream.once("end", () => resolve());
+    stream.once("error", reject);
+  });
+  ended.catch(() => undefined);
   const until = async <R>(done: () => R | undefined, what: string, timeoutMs: number): Promise<R> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -36,6 +44,7 @@ export function readStream<T>(stream: grpc.ClientReadableStream<T>): StreamReade
   return {
     items,
     ready,
+    ended,
     first: (n, timeoutMs = 20_000) => until(() => (items.length >= n ? items.slice(0, n) : undefined), `${n} messages`, timeoutMs),
     failure: (timeoutMs = 20_000) => until(() => error, "error", timeoutMs),
     cancel: () => {
