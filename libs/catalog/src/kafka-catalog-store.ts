@@ -1,13 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from "kafkajs";
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer } from "kafkajs";
 import type { CatalogStore } from "./catalog-store";
 import { CatalogError, type AccessRevision, type DataProduct, type EventType, type SchemaVersion } from "./model";
 
 export interface KafkaCatalogStoreOptions {
   readonly brokers: readonly string[];
+  /** TLS and SASL to the brokers, as kafkajs takes them. */
+  readonly ssl?: KafkaConfig["ssl"];
+  readonly sasl?: KafkaConfig["sasl"];
   /** The compacted topic that holds the catalog. */
   readonly topic: string;
   readonly replicationFactor?: number;
+  /** `min.insync.replicas` of the topic (the broker's default when absent). */
+  readonly minInsyncReplicas?: number;
   /** How long a write waits to read its own record back. Default 30 s. */
   readonly readBackTimeoutMs?: number;
 }
@@ -55,7 +60,7 @@ export class KafkaCatalogStore implements CatalogStore {
   ) {}
 
   static async open(options: KafkaCatalogStoreOptions): Promise<KafkaCatalogStore> {
-    const kafka = new Kafka({ clientId: "meshstream-catalog", brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: "meshstream-catalog", brokers: [...options.brokers], ssl: options.ssl, sasl: options.sasl, logLevel: logLevel.NOTHING });
     const store = new KafkaCatalogStore(
       kafka.admin(),
       kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
@@ -68,7 +73,17 @@ export class KafkaCatalogStore implements CatalogStore {
     await whileRetriable(() =>
       store.admin.createTopics({
         waitForLeaders: true,
-        topics: [{ topic: options.topic, numPartitions: 1, replicationFactor: options.replicationFactor ?? 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
+        topics: [
+          {
+            topic: options.topic,
+            numPartitions: 1,
+            replicationFactor: options.replicationFactor ?? 1,
+            configEntries: [
+              { name: "cleanup.policy", value: "compact" },
+              ...(options.minInsyncReplicas ? [{ name: "min.insync.replicas", value: String(options.minInsyncReplicas) }] : []),
+            ],
+          },
+        ],
       }),
     );
     await store.producer.connect();

@@ -3,3 +3,4 @@ export { ChannelClosedError, ChannelError, ChannelUnavailableError, EventsExpire
 export { EmbeddedChannel } from "./embedded/embedded-channel";
 export { KafkaChannel, type KafkaChannelOptions } from "./kafka/kafka-channel";
 export { OrderedPublisher } from "./ordered-publisher";
+export type { IdempotencyWindow } from "./idempotency";
