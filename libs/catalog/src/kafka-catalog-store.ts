@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer } from "kafkajs";
-import type { CatalogStore } from "./catalog-store";
+import type { CatalogStore, StoredEntry } from "./catalog-store";
 import { CatalogError, type AccessRevision, type DataProduct, type EventType, type SchemaVersion } from "./model";
 
 export interface KafkaCatalogStoreOptions {
@@ -50,6 +50,9 @@ export class KafkaCatalogStore implements CatalogStore {
   private waiters: Waiter[] = [];
   /** Tombstones of lost proposals still being sent: close() lets them finish. */
   private readonly cleanups = new Set<Promise<unknown>>();
+  /** Proposals of this instance not yet applied: what others wrote is the rest. */
+  private readonly mine = new Set<string>();
+  private readonly others = new Set<(entry: StoredEntry) => void>();
 
   private constructor(
     private readonly admin: Admin,
@@ -142,6 +145,11 @@ export class KafkaCatalogStore implements CatalogStore {
       .at(-1);
   }
 
+  watchOthers(listener: (entry: StoredEntry) => void): () => void {
+    this.others.add(listener);
+    return () => this.others.delete(listener);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled(this.cleanups);
     await Promise.allSettled([this.consumer.disconnect(), this.producer.disconnect(), this.admin.disconnect()]);
@@ -153,7 +161,11 @@ export class KafkaCatalogStore implements CatalogStore {
       const space = recordKey.lastIndexOf(" ");
       const key = space < 0 ? recordKey : recordKey.slice(0, space);
       const proposal = space < 0 ? `offset ${offset}` : recordKey.slice(space + 1);
-      if (!this.entries.has(key) && this.follows(key)) this.entries.set(key, { proposal, entry: JSON.parse(value.toString()) as Entry });
+      if (!this.entries.has(key) && this.follows(key)) {
+        const entry = JSON.parse(value.toString()) as Entry;
+        this.entries.set(key, { proposal, entry });
+        if (!this.mine.has(proposal)) for (const listener of this.others) listener({ kind: key.slice(0, key.indexOf("/")), value: entry } as StoredEntry);
+      }
     }
     this.applied = offset;
     const due = this.waiters.filter((w) => w.offset <= offset);
@@ -176,13 +188,17 @@ export class KafkaCatalogStore implements CatalogStore {
     const proposal = randomUUID();
     const recordKey = `${key} ${proposal}`;
     let offset: bigint;
+    this.mine.add(proposal);
     try {
       const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: recordKey, value: JSON.stringify(entry) }] });
       offset = BigInt(meta!.baseOffset!);
+      await this.readBack(offset);
     } catch (err) {
+      if (err instanceof CatalogError) throw err;
       throw new CatalogError("unavailable", `the catalog topic ${this.topic} did not take the write: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.mine.delete(proposal);
     }
-    await this.readBack(offset);
     const won = this.entries.get(key)?.proposal === proposal;
     // A losing proposal has no use: let compaction remove it.
     if (!won) {

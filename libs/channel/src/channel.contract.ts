@@ -280,6 +280,27 @@ export function channelContract(
     expect(stored).toEqual(Array.from({ length: next }, (_, i) => i));
   });
 
+  it("reads products added to a running subscription as if read from its start (a type registered later)", async () => {
+    const [p1, p2] = [product(), product()];
+    await publish(p2, [event("grow.before", 0)]);
+    let announce!: (products: readonly string[]) => void;
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    const controller = new AbortController();
+    const filter = { products: [p1], typePrefixes: ["grow."], watchProducts: (listener: (products: readonly string[]) => void) => ((announce = listener), () => (announce = () => undefined)) };
+    const got = take(channel.subscribe(filter, { kind: "latest" }, { signal: controller.signal, onReady: ready }), 3);
+    await isReady;
+    await settle();
+    await publish(p1, [event("grow.a", 1)]);
+    // Stored before the subscription hears of its product (the catalog is a moment behind): delivered all the same.
+    await publish(p2, [event("grow.b", 2), event("other", 99)]);
+    await new Promise((r) => setTimeout(r, 200));
+    announce([p1, p2]);
+    await publish(p2, [event("grow.b", 3)]);
+    expect((await got).map(n).sort()).toEqual([1, 2, 3]);
+    controller.abort();
+  });
+
   describe("idempotent publish", () => {
     const all = async (c: EventChannel, p: string) => {
       const out: Delivery[] = [];

@@ -18,6 +18,13 @@ export interface ChannelFilter {
    * record's headers (a compiled subscription filter); never throws.
    */
   readonly predicate?: (event: CloudEvent) => boolean;
+  /**
+   * For a subscription whose products can grow (a type prefix, or no type
+   * named, while types are registered): calls `listener` with the products
+   * to read whenever they may have changed; returns what stops it. Products
+   * added are read as if they had been read from the subscription's start.
+   */
+  readonly watchProducts?: (listener: (products: readonly string[]) => void) => () => void;
 }
 
 export type StartPosition =

@@ -95,25 +95,53 @@ async function readOnce(
 
 /** A subscription as an async generator: it reads only when its consumer pulls. */
 export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, start: StartPosition, signal: AbortSignal, onReady?: () => void): AsyncGenerator<Delivery> {
+  let announced: readonly string[] | undefined;
+  let wake: AbortController | undefined;
+  const unwatch = filter.watchProducts?.((products) => {
+    announced = products;
+    wake?.abort();
+  });
   const partitions = await log.partitions(filter.products);
-  const release = await log.retain(partitions);
+  const releases = [await log.retain(partitions)];
   let cursor: Cursor | undefined;
   try {
     cursor = await startCursor(log, partitions, start);
+    // Products added later start where this subscription started: at this time for "latest", from their earliest record after a position.
+    const later: StartPosition = start.kind === "latest" ? { kind: "time", time: new Date() } : start.kind === "after" ? { kind: "earliest" } : start;
     onReady?.();
     const accept = matcher(filter);
     while (!signal.aborted) {
+      if (announced) {
+        const products = announced;
+        announced = undefined;
+        const added = (await log.partitions(products)).filter((p) => !cursor!.has(p));
+        if (added.length > 0) {
+          releases.push(await log.retain(added));
+          for (const [p, offset] of await startCursor(log, added, later)) cursor.set(p, offset);
+        }
+      }
       const { deliveries, advanced, error } = await readOnce(log, cursor, accept, batch, signal, filter.predicate);
       for (const d of deliveries) {
         if (signal.aborted) return;
         yield d;
       }
       if (error) throw error;
-      if (!advanced) await log.waitForAppend(cursor, signal, 30_000);
+      if (!advanced && !announced) {
+        wake = new AbortController();
+        const onAbort = () => wake?.abort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          await log.waitForAppend(cursor, wake.signal, 30_000);
+        } finally {
+          signal.removeEventListener("abort", onAbort);
+          wake = undefined;
+        }
+      }
     }
   } finally {
+    unwatch?.();
     if (cursor) log.forget(cursor);
-    release();
+    for (const release of releases) release();
   }
 }
 
