@@ -4,6 +4,8 @@ import type { CloudEvent } from "@meshstream/cloudevents";
 export interface OutgoingEvent {
   readonly product: string;
   readonly event: CloudEvent;
+  /** The platform gave the event its id just now, so it cannot repeat one stored earlier: no idempotency lookup. */
+  readonly newId?: boolean;
 }
 
 /** Which events a reader wants; empty lists match everything. */

@@ -40,6 +40,14 @@ describe("idempotency window", () => {
     expect(await c.publish([event(id)])).not.toEqual([first]);
   });
 
+  it("keeps no entry for an event whose id the platform just made (it cannot be a repeat)", async () => {
+    const c = open({});
+    const made = { ...event(randomUUID()), newId: true };
+    const [a] = await c.publish([made]);
+    const [b] = await c.publish([made]);
+    expect(b).not.toBe(a);
+  });
+
   it("is off with a window of 0 events", async () => {
     const c = open({ events: 0 });
     const id = randomUUID();

@@ -11,13 +11,21 @@ export interface IdempotencyWindow {
   readonly events?: number;
 }
 
-/** A (source, id) seen: stored at `position`, or still being stored (the `index`-th event of the append `pending`). */
+/**
+ * A (source, id) seen: stored in `partition` before `offset` (the position
+ * is made again from them when asked: smaller than keeping it), or still
+ * being stored (the `index`-th event of the append `pending`).
+ */
 interface Seen {
+  partition?: string;
+  offset?: bigint;
   position?: string;
   pending?: Promise<readonly string[]>;
   readonly index: number;
   readonly at: number;
 }
+
+const positionOf = (seen: Seen) => seen.position ?? encodePosition(new Map([[seen.partition!, seen.offset!]]));
 
 const keyOf = (o: OutgoingEvent) => `${o.event.source}\u0000${o.event.id}`;
 
@@ -56,8 +64,8 @@ export class IdempotentAppender {
   publish(events: readonly OutgoingEvent[]): Promise<string[]> {
     if (this.max === 0 || events.length === 0) return this.append(events);
     // The common case: every window is loaded and nothing queues before this call: decided now, in call order.
-    if (!this.gate && events.every((e) => this.windows.has(e.product))) return this.admit(events);
-    const loads = Promise.all([...new Set(events.map((e) => e.product))].map((p) => this.load(p)));
+    if (!this.gate && events.every((e) => e.newId || this.windows.has(e.product))) return this.admit(events);
+    const loads = Promise.all([...new Set(events.filter((e) => !e.newId).map((e) => e.product))].map((p) => this.load(p)));
     let admitted!: Promise<string[]>;
     const turn = (this.gate ?? Promise.resolve())
       .then(() => loads)
@@ -82,10 +90,16 @@ export class IdempotentAppender {
   private admit(events: readonly OutgoingEvent[]): Promise<string[]> {
     const now = Date.now();
     const fresh: OutgoingEvent[] = [];
-    const entries: Seen[] = [];
+    /** Parallel to `fresh`: each one's window entry (none for an id the platform just made). */
+    const entries: (Seen | undefined)[] = [];
     let repeats: (Seen | undefined)[] | undefined;
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
+      if (e.newId) {
+        fresh.push(e);
+        entries.push(undefined);
+        continue;
+      }
       const window = this.windows.get(e.product)!;
       const key = keyOf(e);
       const seen = window.get(key);
@@ -99,23 +113,26 @@ export class IdempotentAppender {
       fresh.push(e);
       entries.push(entry);
     }
-    for (const p of new Set(events.map((e) => e.product))) this.trim(this.windows.get(p)!, now);
+    for (const e of events) if (!e.newId) this.trim(this.windows.get(e.product)!, now);
     const stored = fresh.length > 0 ? this.append(fresh) : Promise.resolve([]);
-    for (const entry of entries) entry.pending = stored;
+    for (const entry of entries) if (entry) entry.pending = stored;
     const settled = stored.then(
       (positions) => {
         for (let j = 0; j < entries.length; j++) {
-          entries[j]!.position = positions[j];
-          entries[j]!.pending = undefined;
+          const entry = entries[j];
+          if (!entry) continue;
+          entry.position = positions[j];
+          entry.pending = undefined;
         }
         return positions;
       },
       (err: unknown) => {
         // Not stored: a retry must store it.
         for (let j = 0; j < fresh.length; j++) {
+          if (!entries[j]) continue;
           const window = this.windows.get(fresh[j]!.product);
           const key = keyOf(fresh[j]!);
-          if (window?.get(key) === entries[j]) window.delete(key);
+          if (window && window.get(key) === entries[j]) window.delete(key);
         }
         throw err;
       },
@@ -130,8 +147,8 @@ export class IdempotentAppender {
           const mine = j++;
           return settled.then((positions) => positions[mine]!);
         }
-        if (seen.position !== undefined) return seen.position;
-        return seen.pending!.then((positions) => positions[seen.index]!);
+        if (!seen.pending) return positionOf(seen);
+        return seen.pending.then((positions) => positions[seen.index]!);
       }),
     );
   }
@@ -182,7 +199,7 @@ export class IdempotentAppender {
             for (const r of records) {
               offset = r.offset + 1n;
               const event = r.decode();
-              window.set(`${event.source}\u0000${event.id}`, { position: encodePosition(new Map([[p, offset]])), index: 0, at: now });
+              window.set(`${event.source}\u0000${event.id}`, { partition: p, offset, index: 0, at: now });
             }
             if (records.length === 0) {
               if (this.signal.aborted || Date.now() > deadline) throw new ChannelUnavailableError(`could not read back the recent events of ${product} to recognise repeats`);

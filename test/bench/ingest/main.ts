@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { writeSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { toKafkaRecord } from "@meshstream/cloudevents";
@@ -23,7 +24,7 @@ const data = personData;
 const progress = (what: string) => writeSync(2, `${what}\n`);
 
 /** One PublishStream of `total` events as fast as flow control allows: events/s, and each event's time from write to answer. */
-export async function publishStream(address: string, metadata?: grpc.Metadata): Promise<{ rate: number; latencies: number[] }> {
+export async function publishStream(address: string, metadata?: grpc.Metadata, withIds = false): Promise<{ rate: number; latencies: number[] }> {
   const client = new TestClient(address);
   const call = client.bidiStream(IngestService.method.publishStream, metadata);
   const written: number[] = [];
@@ -38,10 +39,13 @@ export async function publishStream(address: string, metadata?: grpc.Metadata): 
     call.on("end", resolve);
     call.on("error", reject);
   });
-  const request = create(PublishStreamRequestSchema, { event: { type: "MySource:newPerson", payload: { case: "dataJson", value: data } } });
+  const input = { type: "MySource:newPerson", payload: { case: "dataJson" as const, value: data } };
+  const request = create(PublishStreamRequestSchema, { event: input });
   for (let i = 0; i < total; i++) {
     written.push(performance.now());
-    if (!call.write(request)) await new Promise((r) => call.once("drain", r));
+    // With ids of the client's own (what the idempotency window remembers), or ids the platform makes.
+    const next = withIds ? create(PublishStreamRequestSchema, { event: { ...input, id: randomUUID() } }) : request;
+    if (!call.write(next)) await new Promise((r) => call.once("drain", r));
   }
   call.end();
   await done;
@@ -154,8 +158,8 @@ export async function main(): Promise<void> {
 }
 
 /**
- * PublishStream with the idempotency window on (default: every event's (source, id) remembered, 100,000 per
- * product) and off, on both channels: two platforms each, streams in turns (the machine's load drifts), the
+ * PublishStream of events with ids of the client's own, with the idempotency window on (default: every
+ * event's (source, id) remembered, 100,000 per product) and off, on both channels: two platforms each, streams in turns (the machine's load drifts), the
  * best of 3 each. Three streams per platform store more events than the window holds, so that trimming runs too.
  */
 async function idempotencyCost(): Promise<{ rows: [string, string][]; result: Record<string, number> }> {
@@ -170,12 +174,12 @@ async function idempotencyCost(): Promise<{ rows: [string, string][]; result: Re
       const on = await startPlatform({ ...env, MESHSTREAM_KAFKA_TOPIC_PREFIX: "on." });
       const off = await startPlatform({ ...env, MESHSTREAM_KAFKA_TOPIC_PREFIX: "off.", MESHSTREAM_IDEMPOTENCY_WINDOW_EVENTS: "0" });
       try {
-        await publishStream(on.address);
-        await publishStream(off.address);
+        await publishStream(on.address, undefined, true);
+        await publishStream(off.address, undefined, true);
         const rates = { on: [] as number[], off: [] as number[] };
         for (let round = 0; round < 3; round++) {
-          rates.on.push((await publishStream(on.address)).rate);
-          rates.off.push((await publishStream(off.address)).rate);
+          rates.on.push((await publishStream(on.address, undefined, true)).rate);
+          rates.off.push((await publishStream(off.address, undefined, true)).rate);
         }
         const [best, base] = [Math.max(...rates.on), Math.max(...rates.off)];
         rows.push([`PublishStream, ${name}, idempotency window off (best of 3)`, `${Math.round(base)} events/s`]);

@@ -154,7 +154,8 @@ async function laggards(platform: { address: string; metricsAddress: string }, b
   const sampler = (async () => {
     while (sampling) {
       most = Math.max(most, await consumersOpen(platform.metricsAddress));
-      await sleep(20);
+      // A replay lives as long as its readers read (seconds here); a scrape costs the platform a little CPU.
+      await sleep(250);
     }
   })();
   const started = performance.now();

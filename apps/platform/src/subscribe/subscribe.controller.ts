@@ -4,7 +4,7 @@ import { Catalog } from "@meshstream/catalog";
 import type { ChannelFilter, Delivery, EventChannel, StartPosition } from "@meshstream/channel";
 import { toProto } from "@meshstream/cloudevents";
 import { FilterCompiler, type DialectFilter, type FilterMatcher, type FilterSpec } from "@meshstream/filters";
-import { CallError, GrpcService, type CallContext, type ServiceImpl } from "@meshstream/grpc";
+import { CallError, GrpcService, sharedResponse, type CallContext, type ServiceImpl } from "@meshstream/grpc";
 import { SubscribeService, type EventFilter, type StartPosition as StartProto, type SubscriptionFilter } from "@meshstream/proto";
 import { Inject, Injectable, Logger } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
@@ -19,6 +19,13 @@ const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } a
 @GrpcService(SubscribeService)
 export class SubscribeController implements ServiceImpl<typeof SubscribeService> {
   private readonly logger = new Logger("subscribe");
+  /**
+   * The response last made for an event (decoded once for all its readers),
+   * with its position: readers at the same place (a hundred subscribers of
+   * a topic, through its ring or a shared replay) send the same response,
+   * encoded once.
+   */
+  private readonly responses = new WeakMap<object, { readonly position: string; readonly response: { delivery: ReturnType<typeof deliveryOf> } }>();
 
   constructor(
     private readonly filters: FilterCompiler,
@@ -41,7 +48,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
         // A role revoked while the stream runs ends it at the next event (decisions are cached, so this costs a lookup).
         this.access.requireForType(ctx, "consumer", delivery.event.type);
         this.metrics?.delivered(delivery.event.type, delivery.event.time, "stream");
-        yield { delivery: deliveryOf(delivery) };
+        yield this.responseOf(delivery);
       }
     } finally {
       this.reportErrors("Subscribe", matcher);
@@ -93,6 +100,14 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
           );
         }),
     };
+  }
+
+  private responseOf(d: Delivery): { delivery: ReturnType<typeof deliveryOf> } {
+    const last = this.responses.get(d.event);
+    if (last?.position === d.position) return last.response;
+    const response = sharedResponse({ delivery: deliveryOf(d) });
+    this.responses.set(d.event, { position: d.position, response });
+    return response;
   }
 
   /** An expression that fails on some events makes them not match; the subscriber's owner hears of it here. */
