@@ -80,19 +80,14 @@ export class IdempotentAppender {
     return turn.then(() => admitted);
   }
 
-  /** Entries held now, over all products (for tests). */
-  get size(): number {
-    let n = 0;
-    for (const w of this.windows.values()) n += w.size;
-    return n;
-  }
-
   private admit(events: readonly OutgoingEvent[]): Promise<string[]> {
     const now = Date.now();
     const fresh: OutgoingEvent[] = [];
     /** Parallel to `fresh`: each one's window entry (none for an id the platform just made). */
     const entries: (Seen | undefined)[] = [];
     let repeats: (Seen | undefined)[] | undefined;
+    /** The windows this call adds to (mostly one). */
+    const touched: Map<string, Seen>[] = [];
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       if (e.newId) {
@@ -110,10 +105,11 @@ export class IdempotentAppender {
       if (seen) window.delete(key);
       const entry: Seen = { index: fresh.length, at: now };
       window.set(key, entry);
+      if (!touched.includes(window)) touched.push(window);
       fresh.push(e);
       entries.push(entry);
     }
-    for (const e of events) if (!e.newId) this.trim(this.windows.get(e.product)!, now);
+    for (const window of touched) this.trim(window, now);
     const stored = fresh.length > 0 ? this.append(fresh) : Promise.resolve([]);
     for (const entry of entries) if (entry) entry.pending = stored;
     const settled = stored.then(
