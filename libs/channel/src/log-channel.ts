@@ -1,4 +1,4 @@
-import { EventEmitter } from "node:events";
+import { EventEmitter, setMaxListeners } from "node:events";
 import { ChannelClosedError } from "./errors";
 import type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
 import { IdempotentAppender, type IdempotencyWindow } from "./idempotency";
@@ -18,6 +18,8 @@ export abstract class LogChannel implements EventChannel, PartitionedLog {
   private readonly idempotent: IdempotentAppender;
 
   constructor(window?: IdempotencyWindow) {
+    // Every read of a window being rebuilt waits on it, several products at once after a restart.
+    setMaxListeners(0, this.closing.signal);
     this.idempotent = new IdempotentAppender(this, (events) => this.append(events), window, this.closing.signal);
   }
 

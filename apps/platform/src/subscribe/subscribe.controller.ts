@@ -20,12 +20,13 @@ const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } a
 export class SubscribeController implements ServiceImpl<typeof SubscribeService> {
   private readonly logger = new Logger("subscribe");
   /**
-   * The response last made for an event (decoded once for all its readers),
-   * with its position: readers at the same place (a hundred subscribers of
-   * a topic, through its ring or a shared replay) send the same response,
-   * encoded once.
+   * The responses made for the latest events (each decoded once for all its
+   * readers), with their positions: readers at the same place (a hundred
+   * subscribers of a topic, through its ring or a shared replay) send the
+   * same response, encoded once. Only the last 1,024 are kept: tied to the
+   * events' lifetime they would double what the rings hold.
    */
-  private readonly responses = new WeakMap<object, { readonly position: string; readonly response: { delivery: ReturnType<typeof deliveryOf> } }>();
+  private readonly responses = new Map<object, { readonly position: string; readonly response: { delivery: ReturnType<typeof deliveryOf> } }>();
 
   constructor(
     private readonly filters: FilterCompiler,
@@ -107,6 +108,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
     if (last?.position === d.position) return last.response;
     const response = sharedResponse({ delivery: deliveryOf(d) });
     this.responses.set(d.event, { position: d.position, response });
+    if (this.responses.size > 1024) this.responses.delete(this.responses.keys().next().value!);
     return response;
   }
 
