@@ -127,9 +127,11 @@ export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, 
       }
       if (error) throw error;
       if (!advanced && !announced) {
+        // Woken by the end of the subscription (also one that came during the read) or by new products.
         wake = new AbortController();
         const onAbort = () => wake?.abort();
         signal.addEventListener("abort", onAbort, { once: true });
+        if (signal.aborted) wake.abort();
         try {
           await log.waitForAppend(cursor, wake.signal, 30_000);
         } finally {
