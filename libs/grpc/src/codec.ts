@@ -22,27 +22,10 @@ export function deserializer(schema: DescMessage) {
   };
 }
 
-/** Responses marked as sent to many calls, and their bytes once encoded. */
-const sharedResponses = new WeakMap<object, Buffer | null>();
-
-/**
- * Marks a response that the handler sends, unchanged, to many calls (one
- * delivery to a hundred subscribers): it is encoded once, and its bytes
- * reused for as long as the object lives. It must not change once marked.
- */
-export function sharedResponse<T extends object>(message: T): T {
-  sharedResponses.set(message, null);
-  return message;
-}
-
 export function serializer(schema: DescMessage) {
   // Handlers may return a message or a plain init object; create() passes a message through.
   return (message: unknown): Buffer => {
-    const known = typeof message === "object" && message !== null ? sharedResponses.get(message) : undefined;
-    if (known) return known;
     const bytes = toBinary(schema, create(schema, message as MessageInitShape<DescMessage>));
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (known === null) sharedResponses.set(message as object, buffer);
-    return buffer;
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
 }

@@ -4,7 +4,7 @@ import { Catalog } from "@meshstream/catalog";
 import type { ChannelFilter, Delivery, EventChannel, StartPosition } from "@meshstream/channel";
 import { toProto } from "@meshstream/cloudevents";
 import { FilterCompiler, type DialectFilter, type FilterMatcher, type FilterSpec } from "@meshstream/filters";
-import { CallError, GrpcService, sharedResponse, type CallContext, type ServiceImpl } from "@meshstream/grpc";
+import { CallError, GrpcService, type CallContext, type ServiceImpl } from "@meshstream/grpc";
 import { SubscribeService, type EventFilter, type StartPosition as StartProto, type SubscriptionFilter } from "@meshstream/proto";
 import { Inject, Injectable, Logger } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
@@ -19,15 +19,6 @@ const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } a
 @GrpcService(SubscribeService)
 export class SubscribeController implements ServiceImpl<typeof SubscribeService> {
   private readonly logger = new Logger("subscribe");
-  /**
-   * The responses made for the latest events (each decoded once for all its
-   * readers), with their positions: readers at the same place (a hundred
-   * subscribers of a topic, through its ring or a shared replay) send the
-   * same response, encoded once. Only the last 1,024 are kept: tied to the
-   * events' lifetime they would double what the rings hold.
-   */
-  private readonly responses = new Map<object, { readonly position: string; readonly response: { delivery: ReturnType<typeof deliveryOf> } }>();
-
   constructor(
     private readonly filters: FilterCompiler,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
@@ -49,7 +40,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
         // A role revoked while the stream runs ends it at the next event (decisions are cached, so this costs a lookup).
         this.access.requireForType(ctx, "consumer", delivery.event.type);
         this.metrics?.delivered(delivery.event.type, delivery.event.time, "stream");
-        yield this.responseOf(delivery);
+        yield { delivery: deliveryOf(delivery) };
       }
     } finally {
       this.reportErrors("Subscribe", matcher);
@@ -101,15 +92,6 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
           );
         }),
     };
-  }
-
-  private responseOf(d: Delivery): { delivery: ReturnType<typeof deliveryOf> } {
-    const last = this.responses.get(d.event);
-    if (last?.position === d.position) return last.response;
-    const response = sharedResponse({ delivery: deliveryOf(d) });
-    this.responses.set(d.event, { position: d.position, response });
-    if (this.responses.size > 1024) this.responses.delete(this.responses.keys().next().value!);
-    return response;
   }
 
   /** An expression that fails on some events makes them not match; the subscriber's owner hears of it here. */
