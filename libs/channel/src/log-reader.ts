@@ -101,10 +101,11 @@ export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, 
     announced = products;
     wake?.abort();
   });
-  const partitions = await log.partitions(filter.products);
-  const releases = [await log.retain(partitions)];
+  const releases: (() => void)[] = [];
   let cursor: Cursor | undefined;
   try {
+    const partitions = await log.partitions(filter.products);
+    releases.push(await log.retain(partitions));
     cursor = await startCursor(log, partitions, start);
     // Products added later start where this subscription started: at this time for "latest", from their earliest record after a position.
     const later: StartPosition = start.kind === "latest" ? { kind: "time", time: new Date() } : start.kind === "after" ? { kind: "earliest" } : start;

@@ -19,6 +19,7 @@ const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } a
 @GrpcService(SubscribeService)
 export class SubscribeController implements ServiceImpl<typeof SubscribeService> {
   private readonly logger = new Logger("subscribe");
+
   constructor(
     private readonly filters: FilterCompiler,
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
