@@ -51,6 +51,8 @@ async function fetchKafkaJars(dir: string, libs: string, stamp: string): Promise
 
 export interface KafkaBroker {
   readonly brokers: string[];
+  /** With `sasl`: the listener that requires SASL (PLAIN or SCRAM-SHA-256, no TLS). */
+  readonly saslBrokers: string[];
   /** Stops the broker process (SIGTERM, then SIGKILL after 15 s); its data stays. */
   stop(): Promise<void>;
   /** Kills the broker process at once (SIGKILL: no clean shutdown); its data stays as the crash left it. */
@@ -65,10 +67,27 @@ export interface KafkaBroker {
  * A single-node KRaft broker on free loopback ports, in a temporary folder,
  * resolved once it answers a metadata request.
  */
-export async function startKafka(): Promise<KafkaBroker> {
+export async function startKafka(options: { sasl?: { username: string; password: string } } = {}): Promise<KafkaBroker> {
   const libs = await ensureKafkaJars();
   const dir = mkdtempSync(join(tmpdir(), "meshstream-kafka-"));
   const [port, controllerPort] = [await freePort(), await freePort()];
+  const sasl = options.sasl;
+  const saslPort = sasl ? await freePort() : 0;
+  // One user for both mechanisms: PLAIN's in the listener's JAAS line, SCRAM's written into the metadata at format time.
+  const saslConfig = sasl
+    ? [
+        `listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+        "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256",
+        `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${sasl.username}="${sasl.password}";`,
+        "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+      ]
+    : [
+        `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+      ];
   const config = join(dir, "server.properties");
   writeFileSync(
     config,
@@ -76,11 +95,9 @@ export async function startKafka(): Promise<KafkaBroker> {
       "process.roles=broker,controller",
       "node.id=1",
       `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      ...saslConfig,
       "controller.listener.names=CONTROLLER",
       "inter.broker.listener.name=PLAINTEXT",
-      "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
       `log.dirs=${join(dir, "data")}`,
       "num.partitions=1",
       "offsets.topic.replication.factor=1",
@@ -111,7 +128,8 @@ export async function startKafka(): Promise<KafkaBroker> {
   ];
   const clusterId = randomBytes(16).toString("base64url");
   // "=" form: a base64url id may start with "-", which the tool would take for an option.
-  await runOk("java", java("kafka.tools.StorageTool", ["format", `--cluster-id=${clusterId}`, "-c", config]), { timeoutMs: 120_000 });
+  const scram = sasl ? ["--add-scram", `SCRAM-SHA-256=[name=${sasl.username},password=${sasl.password}]`] : [];
+  await runOk("java", java("kafka.tools.StorageTool", ["format", `--cluster-id=${clusterId}`, "-c", config, ...scram]), { timeoutMs: 120_000 });
 
   let child: ChildProcess | undefined;
   const brokers = [`127.0.0.1:${port}`];
@@ -136,6 +154,7 @@ export async function startKafka(): Promise<KafkaBroker> {
   await start();
   return {
     brokers,
+    saslBrokers: sasl ? [`127.0.0.1:${saslPort}`] : [],
     stop: () => stop(),
     kill: () => stop("SIGKILL"),
     restart: start,

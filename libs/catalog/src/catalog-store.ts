@@ -29,4 +29,17 @@ export interface CatalogStore {
   /** The product's latest access revision; none when its access never changed after its creation. */
   latestAccessRevision(product: string): AccessRevision | undefined;
   close(): Promise<void>;
+  /**
+   * Entries other writers stored (other platform instances sharing the
+   * store), as this store applies them; absent on a store only this
+   * instance writes. Returns the function that stops the calls.
+   */
+  watchOthers?(listener: (entry: StoredEntry) => void): () => void;
 }
+
+/** An entry as a store holds it, by kind. */
+export type StoredEntry =
+  | { readonly kind: "product"; readonly value: DataProduct }
+  | { readonly kind: "type"; readonly value: EventType }
+  | { readonly kind: "schema"; readonly value: SchemaVersion }
+  | { readonly kind: "access"; readonly value: AccessRevision };

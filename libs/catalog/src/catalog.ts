@@ -56,7 +56,24 @@ export class Catalog {
     private readonly store: CatalogStore,
     private readonly engine: CueEngine,
     private readonly options: CatalogOptions,
-  ) {}
+  ) {
+    // What other instances sharing the store register reaches this one's watchers too (caches, WatchCatalog).
+    store.watchOthers?.((entry) => {
+      switch (entry.kind) {
+        case "product":
+          return this.changed({ kind: "dataProduct", value: this.withAccess(entry.value) });
+        case "access": {
+          const product = this.store.getProduct(entry.value.product);
+          if (product) this.changed({ kind: "dataProduct", value: this.withAccess(product) });
+          return;
+        }
+        case "type":
+          return this.changed({ kind: "eventType", value: this.withLatest(entry.value) });
+        case "schema":
+          return this.changed({ kind: "schemaVersion", value: entry.value });
+      }
+    });
+  }
 
   // --- data products
 

@@ -1,5 +1,5 @@
 export { Catalog, type CatalogChange, type CatalogOptions } from "./catalog";
-export type { CatalogStore } from "./catalog-store";
+export type { CatalogStore, StoredEntry } from "./catalog-store";
 export { incompatibilities, IncompatibleSchemaError, type CompatibilityPolicy, type Incompatibility, type Subsumption, type VersionedDefinition } from "./compatibility";
 export { EmbeddedCatalogStore } from "./embedded-catalog-store";
 export { KafkaCatalogStore, type KafkaCatalogStoreOptions } from "./kafka-catalog-store";

@@ -47,4 +47,26 @@ describe("KafkaCatalogStore", () => {
       await store.close();
     }
   });
+
+  it("tells each instance what the others stored, within a second, and not its own writes", async () => {
+    const topic = `catalog-${randomUUID()}`;
+    const [a, b] = [await open(topic), await open(topic)];
+    try {
+      const seen = { a: [] as string[], b: [] as string[] };
+      a.watchOthers((e) => seen.a.push(`${e.kind}`));
+      const arrived = new Promise<number>((resolve) => {
+        const started = Date.now();
+        b.watchOthers((e) => {
+          seen.b.push(e.kind);
+          if (e.kind === "type") resolve(Date.now() - started);
+        });
+      });
+      expect(await a.createProduct({ name: "shared", owner: "o", description: "", source: "/shared", createTime: "2026-01-01T00:00:00.000Z" } as never)).toBe(true);
+      expect(await a.createEventType({ type: "shared.t", dataProduct: "shared", description: "", compatibility: "BACKWARD", definition: "#T", latestVersion: 0, createTime: "2026-01-01T00:00:00.000Z" } as never)).toBe(true);
+      expect(await arrived).toBeLessThan(1000);
+      expect(seen).toEqual({ a: [], b: ["product", "type"] });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });

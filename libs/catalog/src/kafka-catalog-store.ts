@@ -1,13 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from "kafkajs";
-import type { CatalogStore } from "./catalog-store";
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer } from "kafkajs";
+import type { CatalogStore, StoredEntry } from "./catalog-store";
 import { CatalogError, type AccessRevision, type DataProduct, type EventType, type SchemaVersion } from "./model";
 
 export interface KafkaCatalogStoreOptions {
   readonly brokers: readonly string[];
+  /** TLS and SASL to the brokers, as kafkajs takes them. */
+  readonly ssl?: KafkaConfig["ssl"];
+  readonly sasl?: KafkaConfig["sasl"];
   /** The compacted topic that holds the catalog. */
   readonly topic: string;
   readonly replicationFactor?: number;
+  /** `min.insync.replicas` of the topic (the broker's default when absent). */
+  readonly minInsyncReplicas?: number;
   /** How long a write waits to read its own record back. Default 30 s. */
   readonly readBackTimeoutMs?: number;
 }
@@ -45,6 +50,9 @@ export class KafkaCatalogStore implements CatalogStore {
   private waiters: Waiter[] = [];
   /** Tombstones of lost proposals still being sent: close() lets them finish. */
   private readonly cleanups = new Set<Promise<unknown>>();
+  /** Proposals of this instance not yet applied: what others wrote is the rest. */
+  private readonly mine = new Set<string>();
+  private readonly others = new Set<(entry: StoredEntry) => void>();
 
   private constructor(
     private readonly admin: Admin,
@@ -55,7 +63,7 @@ export class KafkaCatalogStore implements CatalogStore {
   ) {}
 
   static async open(options: KafkaCatalogStoreOptions): Promise<KafkaCatalogStore> {
-    const kafka = new Kafka({ clientId: "meshstream-catalog", brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: "meshstream-catalog", brokers: [...options.brokers], ssl: options.ssl, sasl: options.sasl, logLevel: logLevel.NOTHING });
     const store = new KafkaCatalogStore(
       kafka.admin(),
       kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
@@ -68,7 +76,17 @@ export class KafkaCatalogStore implements CatalogStore {
     await whileRetriable(() =>
       store.admin.createTopics({
         waitForLeaders: true,
-        topics: [{ topic: options.topic, numPartitions: 1, replicationFactor: options.replicationFactor ?? 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
+        topics: [
+          {
+            topic: options.topic,
+            numPartitions: 1,
+            replicationFactor: options.replicationFactor ?? 1,
+            configEntries: [
+              { name: "cleanup.policy", value: "compact" },
+              ...(options.minInsyncReplicas ? [{ name: "min.insync.replicas", value: String(options.minInsyncReplicas) }] : []),
+            ],
+          },
+        ],
       }),
     );
     await store.producer.connect();
@@ -127,6 +145,11 @@ export class KafkaCatalogStore implements CatalogStore {
       .at(-1);
   }
 
+  watchOthers(listener: (entry: StoredEntry) => void): () => void {
+    this.others.add(listener);
+    return () => this.others.delete(listener);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled(this.cleanups);
     await Promise.allSettled([this.consumer.disconnect(), this.producer.disconnect(), this.admin.disconnect()]);
@@ -138,7 +161,11 @@ export class KafkaCatalogStore implements CatalogStore {
       const space = recordKey.lastIndexOf(" ");
       const key = space < 0 ? recordKey : recordKey.slice(0, space);
       const proposal = space < 0 ? `offset ${offset}` : recordKey.slice(space + 1);
-      if (!this.entries.has(key) && this.follows(key)) this.entries.set(key, { proposal, entry: JSON.parse(value.toString()) as Entry });
+      if (!this.entries.has(key) && this.follows(key)) {
+        const entry = JSON.parse(value.toString()) as Entry;
+        this.entries.set(key, { proposal, entry });
+        if (!this.mine.has(proposal)) for (const listener of this.others) listener({ kind: key.slice(0, key.indexOf("/")), value: entry } as StoredEntry);
+      }
     }
     this.applied = offset;
     const due = this.waiters.filter((w) => w.offset <= offset);
@@ -161,13 +188,17 @@ export class KafkaCatalogStore implements CatalogStore {
     const proposal = randomUUID();
     const recordKey = `${key} ${proposal}`;
     let offset: bigint;
+    this.mine.add(proposal);
     try {
       const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: recordKey, value: JSON.stringify(entry) }] });
       offset = BigInt(meta!.baseOffset!);
+      await this.readBack(offset);
     } catch (err) {
+      if (err instanceof CatalogError) throw err;
       throw new CatalogError("unavailable", `the catalog topic ${this.topic} did not take the write: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.mine.delete(proposal);
     }
-    await this.readBack(offset);
     const won = this.entries.get(key)?.proposal === proposal;
     // A losing proposal has no use: let compaction remove it.
     if (!won) {

@@ -21,7 +21,15 @@ export interface BrokerOutage {
  * keep them ends with an error carrying a position to resume from. Events of
  * one partition are stored in the order of the publish calls, concurrent or not.
  */
-export function channelContract(open: () => Promise<EventChannel>, options: { settleMs?: number; outage?: BrokerOutage } = {}): void {
+export function channelContract(
+  open: () => Promise<EventChannel>,
+  options: {
+    settleMs?: number;
+    outage?: BrokerOutage;
+    /** Opens channels on one storage (the same folder, the same topics), one after the other: a restart. */
+    storage: () => () => Promise<EventChannel>;
+  },
+): void {
   // How long a subscription from "latest" may take to be in place (a broker needs a moment).
   const settle = () => new Promise((r) => setTimeout(r, options.settleMs ?? 0));
   let channel: EventChannel;
@@ -40,7 +48,8 @@ export function channelContract(open: () => Promise<EventChannel>, options: { se
     extensions,
     data: Buffer.from(JSON.stringify({ n })),
   });
-  const publish = (p: string, events: CloudEvent[]) => channel.publish(events.map((e) => ({ product: p, event: e })));
+  const publish_ = (c: EventChannel, p: string, events: CloudEvent[]) => c.publish(events.map((e) => ({ product: p, event: e })));
+  const publish = (p: string, events: CloudEvent[]) => publish_(channel, p, events);
   const n = (d: Delivery) => (JSON.parse(Buffer.from(d.event.data!).toString()) as { n: number }).n;
 
   async function take(iterable: AsyncIterable<Delivery>, count: number, timeoutMs = 20_000): Promise<Delivery[]> {
@@ -269,6 +278,76 @@ export function channelContract(open: () => Promise<EventChannel>, options: { se
       cursor = page.cursor;
     }
     expect(stored).toEqual(Array.from({ length: next }, (_, i) => i));
+  });
+
+  it("reads products added to a running subscription as if read from its start (a type registered later)", async () => {
+    const [p1, p2] = [product(), product()];
+    await publish(p2, [event("grow.before", 0)]);
+    let announce!: (products: readonly string[]) => void;
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    const controller = new AbortController();
+    const filter = { products: [p1], typePrefixes: ["grow."], watchProducts: (listener: (products: readonly string[]) => void) => ((announce = listener), () => (announce = () => undefined)) };
+    const got = take(channel.subscribe(filter, { kind: "latest" }, { signal: controller.signal, onReady: ready }), 3);
+    await isReady;
+    await settle();
+    await publish(p1, [event("grow.a", 1)]);
+    // Stored before the subscription hears of its product (the catalog is a moment behind): delivered all the same.
+    await publish(p2, [event("grow.b", 2), event("other", 99)]);
+    await new Promise((r) => setTimeout(r, 200));
+    announce([p1, p2]);
+    await publish(p2, [event("grow.b", 3)]);
+    expect((await got).map(n).sort()).toEqual([1, 2, 3]);
+    controller.abort();
+  });
+
+  describe("idempotent publish", () => {
+    const all = async (c: EventChannel, p: string) => {
+      const out: Delivery[] = [];
+      for (let cursor: string | undefined, page; (page = await c.fetch({ products: [p] }, cursor, 1000, 0)).deliveries.length > 0; cursor = page.cursor) {
+        out.push(...page.deliveries);
+      }
+      return out;
+    };
+
+    it("stores a repeated (source, id) once, also from racing calls and within one call, and answers it with the first position", async () => {
+      const p = product();
+      const once = event("idem", 1);
+      const [[first], [second], [third, again]] = await Promise.all([publish(p, [once]), publish(p, [once]), publish(p, [once, once])]);
+      expect([second, third, again]).toEqual([first, first, first]);
+      const [two, repeat] = await publish(p, [event("idem", 2), once]);
+      expect(repeat).toBe(first);
+      expect(two).not.toBe(first);
+      // Same id from another source, same source with another id: other events.
+      const [otherSource] = await publish(p, [{ ...once, source: "/elsewhere" }]);
+      const [otherId] = await publish(p, [{ ...once, id: `${once.id}-2` }]);
+      expect(new Set([first, otherSource, otherId]).size).toBe(3);
+      const stored = await all(channel, p);
+      expect(stored.map((d) => `${d.event.source} ${d.event.id}`)).toEqual([`/contract ${once.id}`, expect.stringContaining("idem-2"), `/elsewhere ${once.id}`, `/contract ${once.id}-2`]);
+    });
+
+    it("recognises a repeat after a restart: same position, nothing stored again", async () => {
+      const p = product();
+      const opener = options.storage();
+      const before = await opener();
+      const events = [event("restart", 1), event("restart", 2)];
+      let positions: string[];
+      try {
+        positions = await publish_(before, p, events);
+      } finally {
+        await before.close();
+      }
+      const after = await opener();
+      try {
+        const fresh = event("restart", 3);
+        const [a, b, c] = await Promise.all([publish_(after, p, [events[1]!]), publish_(after, p, [events[1]!, fresh]), publish_(after, p, [events[0]!])]);
+        expect([a![0], b![0], c![0]]).toEqual([positions[1], positions[1], positions[0]]);
+        expect(b![1]).not.toBe(positions[1]);
+        expect((await all(after, p)).map(n)).toEqual([1, 2, 3]);
+      } finally {
+        await after.close();
+      }
+    });
   });
 
   it("refuses a position it did not give: another product's, an unknown partition, past the end, negative, not a position", async () => {

@@ -4,6 +4,8 @@ import type { CloudEvent } from "@meshstream/cloudevents";
 export interface OutgoingEvent {
   readonly product: string;
   readonly event: CloudEvent;
+  /** The platform gave the event its id just now, so it cannot repeat one stored earlier: no idempotency lookup. */
+  readonly newId?: boolean;
 }
 
 /** Which events a reader wants; empty lists match everything. */
@@ -18,6 +20,13 @@ export interface ChannelFilter {
    * record's headers (a compiled subscription filter); never throws.
    */
   readonly predicate?: (event: CloudEvent) => boolean;
+  /**
+   * For a subscription whose products can grow (a type prefix, or no type
+   * named, while types are registered): calls `listener` with the products
+   * to read whenever they may have changed; returns what stops it. Products
+   * added are read as if they had been read from the subscription's start.
+   */
+  readonly watchProducts?: (listener: (products: readonly string[]) => void) => () => void;
 }
 
 export type StartPosition =

@@ -1,6 +1,8 @@
 export type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
+export type { PartitionedLog } from "./partitioned-log";
 export { ChannelClosedError, ChannelError, ChannelUnavailableError, EventsExpiredError, InvalidPositionError, type ChannelErrorCode } from "./errors";
 export { EmbeddedChannel } from "./embedded/embedded-channel";
 export { KafkaChannel, type KafkaChannelOptions } from "./kafka/kafka-channel";
 export { OrderedPublisher } from "./ordered-publisher";
 export { decodePosition, encodePosition, partitionId, type Cursor } from "./position";
+export { IdempotentAppender, type IdempotencyWindow } from "./idempotency";

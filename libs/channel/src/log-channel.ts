@@ -1,6 +1,7 @@
-import { EventEmitter } from "node:events";
+import { EventEmitter, setMaxListeners } from "node:events";
 import { ChannelClosedError } from "./errors";
 import type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
+import { IdempotentAppender, type IdempotencyWindow } from "./idempotency";
 import { fetchLog, guarded, startCursor, subscribeLog, tracked } from "./log-reader";
 import type { PartitionedLog, StoredRecord } from "./partitioned-log";
 import { encodePosition } from "./position";
@@ -14,8 +15,27 @@ export abstract class LogChannel implements EventChannel, PartitionedLog {
   /** Emits a partition (Kafka) or product (embedded) name when records are appended to it. */
   protected readonly appended = new EventEmitter().setMaxListeners(0);
   protected closed = false;
+  private readonly closing = new AbortController();
+  private readonly idempotent: IdempotentAppender;
 
-  abstract publish(events: readonly OutgoingEvent[]): Promise<string[]>;
+  constructor(window?: IdempotencyWindow) {
+    // Every read of a window being rebuilt waits on it, several products at once after a restart.
+    setMaxListeners(0, this.closing.signal);
+    this.idempotent = new IdempotentAppender(this, (events) => this.append(events), window, this.closing.signal);
+  }
+
+  /**
+   * Stores events (see EventChannel.publish). An event whose (source, id)
+   * was stored in its product within the idempotency window is answered with
+   * its first position and not stored again (see IdempotentAppender).
+   */
+  publish(events: readonly OutgoingEvent[]): Promise<string[]> {
+    if (this.closed) return Promise.reject(new ChannelClosedError());
+    return this.idempotent.publish(events);
+  }
+
+  /** Stores events as given, one position per event, in order, once durable; concurrent calls in call order. */
+  protected abstract append(events: readonly OutgoingEvent[]): Promise<string[]>;
   abstract stats(): ChannelStats;
   abstract close(): Promise<void>;
   abstract partitions(products: readonly string[]): Promise<string[]>;
@@ -54,6 +74,7 @@ export abstract class LogChannel implements EventChannel, PartitionedLog {
 
   protected endReaders(): void {
     this.closed = true;
+    this.closing.abort();
     for (const r of this.readers) r.abort();
   }
 }

@@ -95,25 +95,56 @@ async function readOnce(
 
 /** A subscription as an async generator: it reads only when its consumer pulls. */
 export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, start: StartPosition, signal: AbortSignal, onReady?: () => void): AsyncGenerator<Delivery> {
-  const partitions = await log.partitions(filter.products);
-  const release = await log.retain(partitions);
+  let announced: readonly string[] | undefined;
+  let wake: AbortController | undefined;
+  const unwatch = filter.watchProducts?.((products) => {
+    announced = products;
+    wake?.abort();
+  });
+  const releases: (() => void)[] = [];
   let cursor: Cursor | undefined;
   try {
+    const partitions = await log.partitions(filter.products);
+    releases.push(await log.retain(partitions));
     cursor = await startCursor(log, partitions, start);
+    // Products added later start where this subscription started: at this time for "latest", from their earliest record after a position.
+    const later: StartPosition = start.kind === "latest" ? { kind: "time", time: new Date() } : start.kind === "after" ? { kind: "earliest" } : start;
     onReady?.();
     const accept = matcher(filter);
     while (!signal.aborted) {
+      if (announced) {
+        const products = announced;
+        announced = undefined;
+        const added = (await log.partitions(products)).filter((p) => !cursor!.has(p));
+        if (added.length > 0) {
+          releases.push(await log.retain(added));
+          for (const [p, offset] of await startCursor(log, added, later)) cursor.set(p, offset);
+        }
+      }
       const { deliveries, advanced, error } = await readOnce(log, cursor, accept, batch, signal, filter.predicate);
       for (const d of deliveries) {
         if (signal.aborted) return;
         yield d;
       }
       if (error) throw error;
-      if (!advanced) await log.waitForAppend(cursor, signal, 30_000);
+      if (!advanced && !announced) {
+        // Woken by the end of the subscription (also one that came during the read) or by new products.
+        wake = new AbortController();
+        const onAbort = () => wake?.abort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        if (signal.aborted) wake.abort();
+        try {
+          await log.waitForAppend(cursor, wake.signal, 30_000);
+        } finally {
+          signal.removeEventListener("abort", onAbort);
+          wake = undefined;
+        }
+      }
     }
   } finally {
+    unwatch?.();
     if (cursor) log.forget(cursor);
-    release();
+    for (const release of releases) release();
   }
 }
 

@@ -12,9 +12,12 @@ import { paced, report, summarize } from "../stats";
 // to the delivery and from a write straight to Kafka to the delivery (the subscribe path alone),
 // live delivery throughput to 1 and to 100 subscribers over real gRPC (bursts the shared ring holds),
 // replay of everything stored by 1 subscriber next to a raw kafkajs consumer on the same topic, and
-// live delivery to 1 subscriber with a 5-clause SQL filter next to the type filter alone (`filters`: only that).
+// live delivery to 1 subscriber with a 5-clause SQL filter next to the type filter alone (`filters`: only that),
+// and 100 laggards: subscribers from the earliest event, all behind the tail's ring, counting the platform's
+// Kafka consumers while they read (`laggards`: only that).
 const total = Number(process.argv[3] ?? 50_000);
 const onlyFilters = process.argv[4] === "filters";
+const onlyLaggards = process.argv[4] === "laggards";
 // The burst for 100 subscribers stays within the tail's ring (10,000 records): subscribers that all
 // fall behind it at once each need a replay consumer of their own (see libs/channel/README.md).
 const burst = Math.min(total, 8_000);
@@ -131,6 +134,48 @@ async function rawConsumer(brokers: string[], topic: string, stored: number): Pr
   return rate;
 }
 
+/** The platform's Kafka consumers open now (tails and shared replays), from its metrics. */
+async function consumersOpen(metricsAddress: string): Promise<number> {
+  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("meshstream_channel_consumers "));
+  if (!line) throw new Error("the platform has no meshstream_channel_consumers metric");
+  return Number(line.split(" ")[1]);
+}
+
+/**
+ * 100 subscribers from the earliest of `stored` events, more than the tail's ring holds (10,000): they read
+ * through replays, which readers near each other share. Their total delivery rate, the most consumers the
+ * platform had open on the topic (one partition) meanwhile, tail included, and a raw kafkajs consumer's rate
+ * reading the same events, measured right after.
+ */
+async function laggards(platform: { address: string; metricsAddress: string }, brokers: string[], topic: string, stored: number) {
+  let most = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      most = Math.max(most, await consumersOpen(platform.metricsAddress));
+      // A replay lives as long as its readers read (seconds here); a scrape costs the platform a little CPU.
+      await sleep(250);
+    }
+  })();
+  const started = performance.now();
+  const subs = subscribers(platform.address, 100, "earliest");
+  try {
+    await subs.each(stored);
+  } finally {
+    sampling = false;
+    await sampler;
+    subs.close();
+  }
+  const total = (stored * 100) / ((performance.now() - started) / 1000);
+  const raw = await rawConsumer(brokers, topic, stored);
+  return { total, raw, most };
+}
+
+async function storeLaggards(channel: KafkaChannel, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1000) await channel.publish(Array.from({ length: Math.min(1000, count - i) }, () => stored(randomUUID())));
+}
+
 export async function main(): Promise<void> {
   const broker = await startKafka();
   const prefix = "bench.";
@@ -139,6 +184,13 @@ export async function main(): Promise<void> {
   const rows: [string, string][] = [];
   let result = "";
   try {
+    if (onlyLaggards) {
+      await storeLaggards(channel, total);
+      const l = await laggards(platform, broker.brokers, `${prefix}people`, total);
+      rows.push(...laggardRows(l, total));
+      result = laggardResult(l);
+      return;
+    }
     // The type filter alone, then the SQL filter, twice each in turns (the machine's load drifts): the best of each.
     const filtered = Math.min(total, 20_000);
     const rates = { type: [] as number[], sql: [] as number[] };
@@ -178,6 +230,10 @@ export async function main(): Promise<void> {
     const raw = await rawConsumer(broker.brokers, `${prefix}people`, all);
     rows.push([`replay of ${all.toLocaleString("en-US")} stored events, 1 subscriber`, `${Math.round(ours)} events/s`]);
     rows.push(["raw kafkajs consumer, same topic, from the beginning", `${Math.round(raw)} events/s (ratio ${(ours / raw).toFixed(2)})`]);
+    progress("replay done");
+    const l = await laggards(platform, broker.brokers, `${prefix}people`, all);
+    rows.push(...laggardRows(l, all));
+    result += ` ${laggardResult(l).slice("RESULT ".length)}`;
   } finally {
     await channel.close();
     await platform.stop();
@@ -185,4 +241,16 @@ export async function main(): Promise<void> {
     report([["events per throughput run", total.toLocaleString("en-US")], ...rows]);
     if (result) writeSync(1, `${result}\n`);
   }
+}
+
+function laggardRows(l: { total: number; raw: number; most: number }, stored: number): [string, string][] {
+  return [
+    [`100 laggards from the earliest of ${stored.toLocaleString("en-US")} events (behind the ring), total`, `${Math.round(l.total)} events/s (${Math.round(l.total / 100)} per subscriber)`],
+    ["raw kafkajs consumer, same events, right after", `${Math.round(l.raw)} events/s (ratio ${(l.total / l.raw).toFixed(2)}, target 0.50)`],
+    ["most Kafka consumers the platform had open meanwhile (one partition: tail and replays)", `${l.most} (target 2)`],
+  ];
+}
+
+function laggardResult(l: { total: number; raw: number; most: number }): string {
+  return `RESULT laggards_total_eps=${Math.round(l.total)} laggards_raw_eps=${Math.round(l.raw)} laggards_ratio=${(l.total / l.raw).toFixed(2)} laggards_max_consumers=${l.most}`;
 }

@@ -2,6 +2,8 @@ import { Catalog, EmbeddedCatalogStore, KafkaCatalogStore, loadDeclarations, typ
 import { CueEngine } from "@meshstream/cuelang-wasm";
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from "@nestjs/common";
 import type { PlatformConfig } from "../config/config";
+import { KAFKA_CONNECTION } from "../channel/channel.module";
+import type { KafkaConnection } from "../channel/kafka-connection";
 import { PLATFORM_CONFIG } from "../config/config.module";
 import { CatalogController } from "./catalog.controller";
 import { CATALOG_STORE, CUE_ENGINE } from "./tokens";
@@ -40,10 +42,17 @@ class CatalogLifecycle implements OnModuleInit, OnApplicationShutdown {
     // On Kafka the catalog lives in a compacted topic, shared by every instance on that cluster.
     {
       provide: CATALOG_STORE,
-      inject: [PLATFORM_CONFIG],
-      useFactory: (c: PlatformConfig): CatalogStore | Promise<CatalogStore> =>
-        c.channel === "kafka"
-          ? KafkaCatalogStore.open({ brokers: c.kafka.brokers, topic: `${c.kafka.topicPrefix}__catalog` })
+      inject: [PLATFORM_CONFIG, KAFKA_CONNECTION],
+      useFactory: (c: PlatformConfig, k: KafkaConnection | null): CatalogStore | Promise<CatalogStore> =>
+        k
+          ? KafkaCatalogStore.open({
+              brokers: k.brokers,
+              ssl: k.ssl,
+              sasl: k.sasl,
+              replicationFactor: k.replicationFactor,
+              minInsyncReplicas: k.minInsyncReplicas,
+              topic: `${k.topicPrefix}__catalog`,
+            })
           : EmbeddedCatalogStore.open(c.dataDir),
     },
     {

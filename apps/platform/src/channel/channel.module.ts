@@ -4,19 +4,23 @@ import { GrpcServerHost } from "@meshstream/grpc";
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from "@nestjs/common";
 import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
+import { kafkaConnection, type KafkaConnection } from "./kafka-connection";
 
 export const EVENT_CHANNEL = Symbol("EVENT_CHANNEL");
+/** The KafkaConnection every Kafka client of the platform uses; null on the embedded channel. */
+export const KAFKA_CONNECTION = Symbol("KAFKA_CONNECTION");
 
-async function openChannel(config: PlatformConfig): Promise<EventChannel> {
+async function openChannel(config: PlatformConfig, kafka: KafkaConnection | null): Promise<EventChannel> {
   const logger = new Logger("channel");
-  if (config.channel === "kafka") {
+  if (kafka) {
     // Fails the start with the reason when no broker answers: better than serving with nowhere to store events.
-    const channel = await KafkaChannel.connect({ brokers: config.kafka.brokers, topicPrefix: config.kafka.topicPrefix });
-    logger.log({ msg: "channel open", kind: "kafka", brokers: config.kafka.brokers });
+    const { brokers, ssl, sasl, topicPrefix, partitions, replicationFactor, minInsyncReplicas } = kafka;
+    const channel = await KafkaChannel.connect({ brokers, ssl, sasl, topicPrefix, partitions, replicationFactor, minInsyncReplicas, idempotency: config.idempotency });
+    logger.log({ msg: "channel open", kind: "kafka", brokers, tls: !!ssl, sasl: sasl?.mechanism ?? "none", partitions, replicationFactor, minInsyncReplicas });
     return channel;
   }
   mkdirSync(config.dataDir, { recursive: true });
-  const channel = EmbeddedChannel.open(config.dataDir);
+  const channel = EmbeddedChannel.open(config.dataDir, { idempotency: config.idempotency });
   logger.log({ msg: "channel open", kind: "embedded", dataDir: config.dataDir });
   return channel;
 }
@@ -57,7 +61,12 @@ class ChannelReadiness implements OnApplicationBootstrap, OnApplicationShutdown 
 /** The event channel the configuration names: embedded (default) or Kafka. */
 @Global()
 @Module({
-  providers: [{ provide: EVENT_CHANNEL, inject: [PLATFORM_CONFIG], useFactory: openChannel }, ChannelCloser, ChannelReadiness],
-  exports: [EVENT_CHANNEL],
+  providers: [
+    { provide: KAFKA_CONNECTION, inject: [PLATFORM_CONFIG], useFactory: (c: PlatformConfig) => (c.channel === "kafka" ? kafkaConnection(c.kafka) : null) },
+    { provide: EVENT_CHANNEL, inject: [PLATFORM_CONFIG, KAFKA_CONNECTION], useFactory: openChannel },
+    ChannelCloser,
+    ChannelReadiness,
+  ],
+  exports: [EVENT_CHANNEL, KAFKA_CONNECTION],
 })
 export class ChannelModule {}

@@ -63,6 +63,77 @@ describe("loadConfig", () => {
     expect(loadConfig({ MESHSTREAM_METRICS_LISTEN: "off" }).metricsListen).toBeUndefined();
   });
 
+  describe("Kafka connection and topics", () => {
+    const kafka = { MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: "kafka-1.internal:9093" };
+
+    it("defaults to plaintext, no SASL, 1 partition, replication decided from the cluster, a 24 h / 100,000-event idempotency window", () => {
+      const c = loadConfig(kafka);
+      expect(c.kafka).toEqual({ brokers: ["kafka-1.internal:9093"], topicPrefix: "meshstream.", partitions: 1, replicationFactor: "auto", minInsyncReplicas: "auto" });
+      expect(c.idempotency).toEqual({ ms: 24 * 3600_000, events: 100_000 });
+    });
+
+    it("reads TLS, SASL, partitions, replication and the idempotency window", () => {
+      const c = loadConfig({
+        ...kafka,
+        MESHSTREAM_KAFKA_TLS_CA: "/etc/kafka/ca.pem",
+        MESHSTREAM_KAFKA_TLS_CERT: "/etc/kafka/client.pem",
+        MESHSTREAM_KAFKA_TLS_KEY: "/etc/kafka/client.key",
+        MESHSTREAM_KAFKA_SASL_MECHANISM: "scram-sha-512",
+        MESHSTREAM_KAFKA_SASL_USERNAME: "platform",
+        MESHSTREAM_KAFKA_SASL_PASSWORD_FILE: "/run/secrets/kafka",
+        MESHSTREAM_KAFKA_PARTITIONS: "12",
+        MESHSTREAM_KAFKA_REPLICATION_FACTOR: "3",
+        MESHSTREAM_KAFKA_MIN_INSYNC_REPLICAS: "2",
+        MESHSTREAM_IDEMPOTENCY_WINDOW_MS: "60000",
+        MESHSTREAM_IDEMPOTENCY_WINDOW_EVENTS: "0",
+      });
+      expect(c.kafka).toMatchObject({
+        tls: { caFile: "/etc/kafka/ca.pem", certFile: "/etc/kafka/client.pem", keyFile: "/etc/kafka/client.key" },
+        sasl: { mechanism: "scram-sha-512", username: "platform", passwordFile: "/run/secrets/kafka" },
+        partitions: 12,
+        replicationFactor: 3,
+        minInsyncReplicas: 2,
+      });
+      expect(c.idempotency).toEqual({ ms: 60_000, events: 0 });
+      expect(loadConfig({ ...kafka, MESHSTREAM_KAFKA_TLS: "true" }).kafka.tls).toEqual({});
+    });
+
+    it.each([
+      [{ MESHSTREAM_KAFKA_SASL_MECHANISM: "gssapi" }, /MESHSTREAM_KAFKA_SASL_MECHANISM="gssapi": .*"plain".*"scram-sha-256".*"scram-sha-512"/],
+      [{ MESHSTREAM_KAFKA_SASL_MECHANISM: "scram-sha-256", MESHSTREAM_KAFKA_SASL_PASSWORD: "pw" }, /MESHSTREAM_KAFKA_SASL_USERNAME: required when MESHSTREAM_KAFKA_SASL_MECHANISM=scram-sha-256/],
+      [{ MESHSTREAM_KAFKA_SASL_MECHANISM: "scram-sha-256", MESHSTREAM_KAFKA_SASL_USERNAME: "u" }, /MESHSTREAM_KAFKA_SASL_PASSWORD or MESHSTREAM_KAFKA_SASL_PASSWORD_FILE: set exactly one/],
+      [{ MESHSTREAM_KAFKA_SASL_USERNAME: "u", MESHSTREAM_KAFKA_SASL_PASSWORD: "pw" }, /MESHSTREAM_KAFKA_SASL_USERNAME: set MESHSTREAM_KAFKA_SASL_MECHANISM/],
+      [{ MESHSTREAM_KAFKA_SASL_MECHANISM: "plain", MESHSTREAM_KAFKA_SASL_USERNAME: "u", MESHSTREAM_KAFKA_SASL_PASSWORD: "pw" }, /plain sends the password in clear to kafka-1.internal:9093: set MESHSTREAM_KAFKA_TLS=true/],
+      [{ MESHSTREAM_KAFKA_TLS_CERT: "/c.pem" }, /MESHSTREAM_KAFKA_TLS_CERT and MESHSTREAM_KAFKA_TLS_KEY: set both/],
+      [{ MESHSTREAM_KAFKA_TLS: "yes" }, /MESHSTREAM_KAFKA_TLS="yes"/],
+      [{ MESHSTREAM_KAFKA_REPLICATION_FACTOR: "0" }, /MESHSTREAM_KAFKA_REPLICATION_FACTOR="0"/],
+      [{ MESHSTREAM_KAFKA_REPLICATION_FACTOR: "2", MESHSTREAM_KAFKA_MIN_INSYNC_REPLICAS: "3" }, /MESHSTREAM_KAFKA_MIN_INSYNC_REPLICAS=3: at most MESHSTREAM_KAFKA_REPLICATION_FACTOR \(2\)/],
+      [{ MESHSTREAM_KAFKA_PARTITIONS: "many" }, /MESHSTREAM_KAFKA_PARTITIONS="many"/],
+      [{ MESHSTREAM_IDEMPOTENCY_WINDOW_MS: "0" }, /MESHSTREAM_IDEMPOTENCY_WINDOW_MS="0"/],
+      [{ MESHSTREAM_IDEMPOTENCY_WINDOW_EVENTS: "-1" }, /MESHSTREAM_IDEMPOTENCY_WINDOW_EVENTS="-1"/],
+    ])("refuses %j naming the variable", (env, message) => {
+      expect(() => loadConfig({ ...kafka, ...env })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...kafka, ...env })).toThrow(message);
+    });
+
+    it("lets SASL PLAIN go in clear to loopback, or elsewhere only when told it is meant (and then warns), and never prints the password", () => {
+      const plain = { MESHSTREAM_KAFKA_SASL_MECHANISM: "plain", MESHSTREAM_KAFKA_SASL_USERNAME: "u", MESHSTREAM_KAFKA_SASL_PASSWORD: "hunter2-kafka" };
+      expect(loadConfig({ ...kafka, ...plain, MESHSTREAM_KAFKA_BROKERS: "127.0.0.1:9092" }).warnings).toEqual([]);
+      expect(loadConfig({ ...kafka, ...plain, MESHSTREAM_KAFKA_TLS: "true" }).warnings).toEqual([]);
+      const insecure = loadConfig({ ...kafka, ...plain, MESHSTREAM_INSECURE: "true" });
+      expect(insecure.warnings).toEqual([expect.stringMatching(/^MESHSTREAM_KAFKA_SASL_MECHANISM=plain sends the password in clear/)]);
+      expect(insecure.kafka.sasl).toEqual({ mechanism: "plain", username: "u", password: "hunter2-kafka" });
+      const err = (() => {
+        try {
+          loadConfig({ ...kafka, ...plain });
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(err?.message).not.toContain("hunter2-kafka");
+    });
+  });
+
   it("requires brokers for the kafka channel", () => {
     expect(() => loadConfig({ MESHSTREAM_CHANNEL: "kafka" })).toThrow(/MESHSTREAM_KAFKA_BROKERS: required/);
   });

@@ -23,6 +23,19 @@ const schema = z.object({
   MESHSTREAM_CHANNEL: z.enum(["embedded", "kafka"]).default("embedded"),
   MESHSTREAM_KAFKA_BROKERS: commaList.pipe(z.array(hostPort)),
   MESHSTREAM_KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default("meshstream."),
+  MESHSTREAM_KAFKA_TLS: z.enum(["true", "false"]).default("false"),
+  MESHSTREAM_KAFKA_TLS_CA: z.string().min(1).optional(),
+  MESHSTREAM_KAFKA_TLS_CERT: z.string().min(1).optional(),
+  MESHSTREAM_KAFKA_TLS_KEY: z.string().min(1).optional(),
+  MESHSTREAM_KAFKA_SASL_MECHANISM: z.enum(["plain", "scram-sha-256", "scram-sha-512"]).optional(),
+  MESHSTREAM_KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  MESHSTREAM_KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  MESHSTREAM_KAFKA_SASL_PASSWORD_FILE: z.string().min(1).optional(),
+  MESHSTREAM_KAFKA_PARTITIONS: positiveInt(10_000).default(1),
+  MESHSTREAM_KAFKA_REPLICATION_FACTOR: z.union([z.literal("auto"), positiveInt(32)]).default("auto"),
+  MESHSTREAM_KAFKA_MIN_INSYNC_REPLICAS: z.union([z.literal("auto"), positiveInt(32)]).default("auto"),
+  MESHSTREAM_IDEMPOTENCY_WINDOW_MS: positiveInt(30 * 24 * 3600_000).default(24 * 3600_000),
+  MESHSTREAM_IDEMPOTENCY_WINDOW_EVENTS: z.coerce.number().int().min(0).max(100_000_000).default(100_000),
   MESHSTREAM_DATA_DIR: z.string().min(1).default(".meshstream/data"),
   MESHSTREAM_SCHEMAS_DIR: z.string().min(1).default("schemas"),
   MESHSTREAM_LOG_LEVEL: z.enum(logLevels).default("log"),
@@ -55,10 +68,24 @@ const schema = z.object({
 
 export type LogLevel = (typeof logLevels)[number];
 
+/** How the platform reaches Kafka and what the topics it creates look like ("auto": decided from the cluster's size at start). */
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly topicPrefix: string;
+  /** TLS to the brokers; the files are PEM, read at start. */
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  readonly sasl?: { readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; readonly username: string; readonly password?: string; readonly passwordFile?: string };
+  readonly partitions: number;
+  readonly replicationFactor: number | "auto";
+  readonly minInsyncReplicas: number | "auto";
+}
+
 export interface PlatformConfig {
   readonly listen: { readonly host: string; readonly port: number };
   readonly channel: "embedded" | "kafka";
-  readonly kafka: { readonly brokers: readonly string[]; readonly topicPrefix: string };
+  readonly kafka: KafkaSettings;
+  /** How far back a repeated (source, id) is answered with its first receipt instead of stored again (events: 0 = off). */
+  readonly idempotency: { readonly ms: number; readonly events: number };
   readonly dataDir: string;
   readonly schemasDir: string;
   readonly logLevel: LogLevel;
@@ -106,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
   if (c.MESHSTREAM_CHANNEL === "kafka" && c.MESHSTREAM_KAFKA_BROKERS.length === 0) {
     throw new ConfigError(["MESHSTREAM_KAFKA_BROKERS: required when MESHSTREAM_CHANNEL=kafka (e.g. 127.0.0.1:9092)"]);
   }
+  const kafka = kafkaSettings(c);
   const listen = splitHostPort(c.MESHSTREAM_LISTEN);
   const metricsListen = c.MESHSTREAM_METRICS_LISTEN === "off" ? undefined : splitHostPort(c.MESHSTREAM_METRICS_LISTEN);
   const httpListen = c.MESHSTREAM_HTTP_LISTEN === "off" ? undefined : splitHostPort(c.MESHSTREAM_HTTP_LISTEN);
@@ -116,7 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
   return {
     listen,
     channel: c.MESHSTREAM_CHANNEL,
-    kafka: { brokers: c.MESHSTREAM_KAFKA_BROKERS, topicPrefix: c.MESHSTREAM_KAFKA_TOPIC_PREFIX },
+    kafka: kafka.kafka,
+    idempotency: { ms: c.MESHSTREAM_IDEMPOTENCY_WINDOW_MS, events: c.MESHSTREAM_IDEMPOTENCY_WINDOW_EVENTS },
     dataDir: c.MESHSTREAM_DATA_DIR,
     schemasDir: c.MESHSTREAM_SCHEMAS_DIR,
     logLevel: c.MESHSTREAM_LOG_LEVEL,
@@ -126,7 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
     maxSchemaBytes: c.MESHSTREAM_MAX_SCHEMA_BYTES,
     tls,
     auth,
-    warnings,
+    warnings: [...warnings, ...kafka.warnings],
     http: {
       ...(httpListen ? { listen: httpListen } : {}),
       corsOrigins: c.MESHSTREAM_HTTP_CORS_ORIGINS,
@@ -140,6 +169,64 @@ export function loadConfig(env: NodeJS.ProcessEnv): PlatformConfig {
       maxQueuedBytesPerProduct: c.MESHSTREAM_VALIDATION_QUEUE_MB * 1024 * 1024,
     },
   };
+}
+
+/**
+ * TLS and SASL to the brokers, and the topics' replication. SASL PLAIN sends
+ * the password as it is: to a broker beyond loopback only over TLS, unless
+ * MESHSTREAM_INSECURE=true.
+ */
+function kafkaSettings(c: z.infer<typeof schema>): { kafka: KafkaSettings; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (!c.MESHSTREAM_KAFKA_TLS_CERT !== !c.MESHSTREAM_KAFKA_TLS_KEY) problems.push("MESHSTREAM_KAFKA_TLS_CERT and MESHSTREAM_KAFKA_TLS_KEY: set both (PEM files, a client certificate for the brokers) or neither");
+  const tlsOn = c.MESHSTREAM_KAFKA_TLS === "true" || !!c.MESHSTREAM_KAFKA_TLS_CA || !!c.MESHSTREAM_KAFKA_TLS_CERT;
+  const mechanism = c.MESHSTREAM_KAFKA_SASL_MECHANISM;
+  if (mechanism) {
+    if (!c.MESHSTREAM_KAFKA_SASL_USERNAME) problems.push(`MESHSTREAM_KAFKA_SASL_USERNAME: required when MESHSTREAM_KAFKA_SASL_MECHANISM=${mechanism}`);
+    if (!c.MESHSTREAM_KAFKA_SASL_PASSWORD === !c.MESHSTREAM_KAFKA_SASL_PASSWORD_FILE) {
+      problems.push(`MESHSTREAM_KAFKA_SASL_PASSWORD or MESHSTREAM_KAFKA_SASL_PASSWORD_FILE: set exactly one when MESHSTREAM_KAFKA_SASL_MECHANISM=${mechanism}`);
+    }
+    const remote = c.MESHSTREAM_KAFKA_BROKERS.filter((b) => !isLoopback(splitHostPort(b).host));
+    if (mechanism === "plain" && !tlsOn && remote.length > 0) {
+      const what = `MESHSTREAM_KAFKA_SASL_MECHANISM=plain sends the password in clear to ${remote.join(",")}`;
+      if (c.MESHSTREAM_INSECURE === "true") warnings.push(`${what}: MESHSTREAM_INSECURE=true`);
+      else problems.push(`${what}: set MESHSTREAM_KAFKA_TLS=true, use scram-sha-512, or set MESHSTREAM_INSECURE=true to accept this`);
+    }
+  } else {
+    for (const name of ["MESHSTREAM_KAFKA_SASL_USERNAME", "MESHSTREAM_KAFKA_SASL_PASSWORD", "MESHSTREAM_KAFKA_SASL_PASSWORD_FILE"] as const) {
+      if (c[name]) problems.push(`${name}: set MESHSTREAM_KAFKA_SASL_MECHANISM (plain, scram-sha-256 or scram-sha-512) too`);
+    }
+  }
+  const rf = c.MESHSTREAM_KAFKA_REPLICATION_FACTOR;
+  const isr = c.MESHSTREAM_KAFKA_MIN_INSYNC_REPLICAS;
+  if (rf !== "auto" && isr !== "auto" && isr > rf) problems.push(`MESHSTREAM_KAFKA_MIN_INSYNC_REPLICAS=${isr}: at most MESHSTREAM_KAFKA_REPLICATION_FACTOR (${rf}), or no write could ever succeed`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const kafka: KafkaSettings = {
+    brokers: c.MESHSTREAM_KAFKA_BROKERS,
+    topicPrefix: c.MESHSTREAM_KAFKA_TOPIC_PREFIX,
+    ...(tlsOn
+      ? {
+          tls: {
+            ...(c.MESHSTREAM_KAFKA_TLS_CA ? { caFile: c.MESHSTREAM_KAFKA_TLS_CA } : {}),
+            ...(c.MESHSTREAM_KAFKA_TLS_CERT ? { certFile: c.MESHSTREAM_KAFKA_TLS_CERT, keyFile: c.MESHSTREAM_KAFKA_TLS_KEY } : {}),
+          },
+        }
+      : {}),
+    ...(mechanism
+      ? {
+          sasl: {
+            mechanism,
+            username: c.MESHSTREAM_KAFKA_SASL_USERNAME!,
+            ...(c.MESHSTREAM_KAFKA_SASL_PASSWORD ? { password: c.MESHSTREAM_KAFKA_SASL_PASSWORD } : { passwordFile: c.MESHSTREAM_KAFKA_SASL_PASSWORD_FILE }),
+          },
+        }
+      : {}),
+    partitions: c.MESHSTREAM_KAFKA_PARTITIONS,
+    replicationFactor: rf,
+    minInsyncReplicas: isr,
+  };
+  return { kafka, warnings };
 }
 
 function splitHostPort(v: string): { host: string; port: number } {

@@ -166,7 +166,9 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
       ]);
     }
     const complete = { ...draft, extensions: withTraceContext(draft.extensions, ctx.headers) };
-    const outgoing = (v: Validated): OutgoingEvent => ({ product: v.product, event: completeEvent(complete, { source: v.source, dataschema: v.version.uri }, data) });
+    // An id the platform makes cannot repeat an earlier one: such events skip the idempotency window.
+    const newId = draft.id ? {} : { newId: true };
+    const outgoing = (v: Validated): OutgoingEvent => ({ product: v.product, event: completeEvent(complete, { source: v.source, dataschema: v.version.uri }, data), ...newId });
     const validated = this.instruments.validate(
       () => this.validator.tryFast(draft.type, input.schemaVersion, data, parsed),
       () => this.validator.validate(draft.type, input.schemaVersion, data, parsed),

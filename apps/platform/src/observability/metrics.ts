@@ -103,6 +103,7 @@ export class PlatformMetrics {
         },
       });
     gauge("meshstream_open_subscriptions", "Subscriptions and long polls reading the channel now", () => sources.channel.stats().subscriptions);
+    gauge("meshstream_channel_consumers", "Broker consumers (Kafka: tails and shared replays) or log readers (embedded) open now", () => sources.channel.stats().consumers);
     gauge("meshstream_channel_buffered_records", "Records the channel holds in memory for its readers", () => sources.channel.stats().bufferedRecords);
     new Gauge({
       name: "meshstream_catalog_entries",

@@ -1,5 +1,6 @@
 import { timestampDate, type Duration } from "@bufbuild/protobuf/wkt";
 import { AccessControl } from "@meshstream/access";
+import { Catalog } from "@meshstream/catalog";
 import type { ChannelFilter, Delivery, EventChannel, StartPosition } from "@meshstream/channel";
 import { toProto } from "@meshstream/cloudevents";
 import { FilterCompiler, type DialectFilter, type FilterMatcher, type FilterSpec } from "@meshstream/filters";
@@ -24,6 +25,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
     @Inject(EVENT_CHANNEL) private readonly channel: EventChannel,
     private readonly access: AccessControl,
     @Inject(PLATFORM_METRICS) private readonly metrics: PlatformMetrics | null,
+    private readonly catalog: Catalog,
   ) {}
 
   /**
@@ -33,7 +35,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
    */
   async *subscribe(req: { filter?: EventFilter; start?: StartProto }, ctx: CallContext) {
     const { filter, matcher } = await this.filterOf(req.filter, ctx);
-    const subscription = this.channel.subscribe(filter, startOf(req.start), { signal: ctx.signal, onReady: ctx.sendHeader });
+    const subscription = this.channel.subscribe({ ...filter, ...this.growing(req.filter, ctx) }, startOf(req.start), { signal: ctx.signal, onReady: ctx.sendHeader });
     try {
       for await (const delivery of subscription) {
         // A role revoked while the stream runs ends it at the next event (decisions are cached, so this costs a lookup).
@@ -71,6 +73,26 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
     const matcher = compiled.hasPredicate ? compiled.matcher() : undefined;
     const { types, typePrefixes, sources } = compiled;
     return { filter: { products, types, typePrefixes, sources, ...(matcher ? { predicate: (e) => matcher.matches(e) } : {}) }, matcher };
+  }
+
+  /**
+   * A filter with a type prefix, or with no type named, reads the products
+   * of types registered while it runs too (here or on another instance:
+   * the catalog tells of both), those the caller may read.
+   */
+  private growing(proto: EventFilter | undefined, ctx: CallContext): Pick<ChannelFilter, "watchProducts"> {
+    if (proto?.types.length && !proto.typePrefixes.length) return {};
+    return {
+      watchProducts: (listener) =>
+        this.catalog.watch((change) => {
+          if (change.kind !== "eventType") return;
+          // After the compiler has forgotten its filters (it watches the catalog too, registered before).
+          this.filters.compile(specOf(proto), { at: "filter" }).then(
+            (compiled) => listener(this.access.readable(ctx, compiled.products)),
+            () => undefined,
+          );
+        }),
+    };
   }
 
   /** An expression that fails on some events makes them not match; the subscriber's owner hears of it here. */

@@ -3,5 +3,10 @@ import { EmbeddedChannel } from "./embedded-channel";
 import { tempDir } from "../../../../test/harness/temp";
 
 describe("EmbeddedChannel", () => {
-  channelContract(async () => EmbeddedChannel.open(tempDir("embedded")));
+  channelContract(async () => EmbeddedChannel.open(tempDir("embedded")), {
+    storage: () => {
+      const dir = tempDir("embedded");
+      return async () => EmbeddedChannel.open(dir);
+    },
+  });
 });

@@ -3,6 +3,7 @@ import { decodeEvent, encodeEvent } from "@meshstream/cloudevents";
 import { open, type Database, type RootDatabase } from "lmdb";
 import { ChannelClosedError, ChannelUnavailableError } from "../errors";
 import type { ChannelStats, OutgoingEvent } from "../event-channel";
+import type { IdempotencyWindow } from "../idempotency";
 import { LogChannel, nextEvent } from "../log-channel";
 import type { StoredRecord } from "../partitioned-log";
 import { encodePosition, partitionId, splitPartitionId } from "../position";
@@ -26,19 +27,20 @@ export class EmbeddedChannel extends LogChannel {
   private constructor(
     private readonly env: RootDatabase,
     private readonly records: Database<Buffer, Key>,
+    idempotency?: IdempotencyWindow,
   ) {
-    super();
+    super(idempotency);
   }
 
-  static open(dataDir: string): EmbeddedChannel {
+  static open(dataDir: string, options: { idempotency?: IdempotencyWindow } = {}): EmbeddedChannel {
     const env = open({ path: join(dataDir, "channel"), maxDbs: 4 });
     const records = env.openDB<Buffer, Key>({ name: "records", encoding: "binary", keyEncoding: "ordered-binary" });
-    return new EmbeddedChannel(env, records);
+    return new EmbeddedChannel(env, records, options.idempotency);
   }
 
   // --- EventChannel
 
-  async publish(events: readonly OutgoingEvent[]): Promise<string[]> {
+  protected async append(events: readonly OutgoingEvent[]): Promise<string[]> {
     if (this.closed) throw new ChannelClosedError();
     const now = (this.lastTime = Math.max(this.lastTime, Date.now()));
     const writes = events.map(({ product, event }) => {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from "kafkajs";
+import { Kafka, logLevel, type Admin, type KafkaConfig } from "kafkajs";
 
 /** Probes in a row that must fail before the broker counts as down: one slow answer on a busy machine is not an outage. */
 const failuresToDown = 2;
@@ -19,10 +19,12 @@ export class BrokerAvailability {
   private readonly timer: NodeJS.Timeout;
   private probing?: Promise<void>;
 
-  constructor(brokers: readonly string[], clientId: string, intervalMs: number) {
+  constructor(connection: Pick<KafkaConfig, "ssl" | "sasl"> & { brokers: readonly string[] }, clientId: string, intervalMs: number) {
     this.admin = new Kafka({
       clientId: `${clientId}-probe`,
-      brokers: [...brokers],
+      ssl: connection.ssl,
+      sasl: connection.sasl,
+      brokers: [...connection.brokers],
       logLevel: logLevel.NOTHING,
       connectionTimeout: 1000,
       requestTimeout: 5000,

@@ -34,6 +34,10 @@ describe("KafkaChannel", () => {
   // A ring smaller than the contract's burst of 5,000 events, so that its bounded-buffer test reaches the replay path.
   channelContract(() => KafkaChannel.connect({ brokers: brokers(), topicPrefix: `contract-${Date.now()}.`, ringCapacity: 1024 }), {
     settleMs: 1500,
+    storage: () => {
+      const topicPrefix = `restart-${randomUUID().slice(0, 8)}.`;
+      return () => KafkaChannel.connect({ brokers: brokers(), topicPrefix });
+    },
     outage: {
       open: async () => KafkaChannel.connect({ brokers: (await ownBroker()).brokers, publishTimeoutMs: 3000 }),
       kill: async () => (await ownBroker()).kill(),

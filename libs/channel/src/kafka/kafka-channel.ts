@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { toKafkaRecord } from "@meshstream/cloudevents";
-import { Kafka, logLevel, Partitioners, type Admin, type Message, type PartitionMetadata, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Message, type PartitionMetadata, type Producer } from "kafkajs";
 import { ChannelClosedError, ChannelError, ChannelUnavailableError, describePartition } from "../errors";
 import type { ChannelStats, OutgoingEvent } from "../event-channel";
+import type { IdempotencyWindow } from "../idempotency";
 import { LogChannel, nextEvent } from "../log-channel";
 import type { StoredRecord } from "../partitioned-log";
 import { encodePosition, partitionId, splitPartitionId } from "../position";
@@ -13,10 +14,16 @@ import { TopicTail } from "./topic-tail";
 
 export interface KafkaChannelOptions {
   readonly brokers: readonly string[];
+  /** TLS to the brokers: true (system CAs) or Node's TLS options (ca, cert, key). */
+  readonly ssl?: KafkaConfig["ssl"];
+  /** SASL authentication to the brokers (PLAIN, SCRAM-SHA-256/512). */
+  readonly sasl?: KafkaConfig["sasl"];
   /** Topic of product P is `${topicPrefix}${P}`. */
   readonly topicPrefix?: string;
   readonly partitions?: number;
   readonly replicationFactor?: number;
+  /** `min.insync.replicas` of the topics the channel creates (the broker's default when absent): with acks=all, how many copies a write needs. */
+  readonly minInsyncReplicas?: number;
   /** A publish not acknowledged by then is rejected (the broker may still store it). */
   readonly publishTimeoutMs?: number;
   /** Most events in one produce request. */
@@ -43,6 +50,8 @@ export interface KafkaChannelOptions {
   /** How long a tail with no reader is kept, to spare the next reader a group join. */
   readonly tailLingerMs?: number;
   readonly clientId?: string;
+  /** How far back a repeated (source, id) is answered with its first position instead of stored again. */
+  readonly idempotency?: IdempotencyWindow;
 }
 
 /** One publish() call: its positions fill in as its records are acknowledged, possibly over several produce requests. */
@@ -78,7 +87,7 @@ export class KafkaChannel extends LogChannel {
   private producer: Producer;
   /** Connecting the producer: after a failed send it is replaced, and the next send connects the new one. */
   private producerConnected?: Promise<void>;
-  private readonly options: Required<KafkaChannelOptions>;
+  private readonly options: Required<Omit<KafkaChannelOptions, "ssl" | "sasl" | "minInsyncReplicas">> & KafkaChannelOptions;
   private readonly metadata = new Map<string, Promise<PartitionMetadata[]>>();
   /** The same, once known: a publish to known topics queues its records at once, so that calls queue in call order. */
   private readonly knownPartitions = new Map<string, PartitionMetadata[]>();
@@ -93,7 +102,7 @@ export class KafkaChannel extends LogChannel {
   private readonly sweeper: NodeJS.Timeout;
 
   private constructor(options: KafkaChannelOptions) {
-    super();
+    super(options.idempotency);
     this.options = {
       topicPrefix: "meshstream.",
       partitions: 1,
@@ -112,11 +121,14 @@ export class KafkaChannel extends LogChannel {
       probeIntervalMs: 1000,
       tailLingerMs: 30_000,
       clientId: "meshstream",
+      idempotency: {},
       ...options,
     };
     this.kafka = new Kafka({
       clientId: this.options.clientId,
       brokers: [...options.brokers],
+      ssl: options.ssl,
+      sasl: options.sasl,
       logLevel: logLevel.NOTHING,
       connectionTimeout: 3000,
       requestTimeout: 10_000,
@@ -124,7 +136,7 @@ export class KafkaChannel extends LogChannel {
     });
     this.admin = this.kafka.admin();
     this.producer = this.newProducer();
-    this.availability = new BrokerAvailability(options.brokers, this.options.clientId, this.options.probeIntervalMs);
+    this.availability = new BrokerAvailability(options, this.options.clientId, this.options.probeIntervalMs);
     this.sweeper = setInterval(() => this.sweepReplays(), 10_000).unref();
   }
 
@@ -148,7 +160,7 @@ export class KafkaChannel extends LogChannel {
    * partition): the queue goes out in order, one produce request at a time,
    * by an idempotent producer.
    */
-  publish(events: readonly OutgoingEvent[]): Promise<string[]> {
+  protected append(events: readonly OutgoingEvent[]): Promise<string[]> {
     if (this.closed) return Promise.reject(new ChannelClosedError());
     if (events.length === 0) return Promise.resolve([]);
     return new Promise<string[]>((resolve, reject) => {
@@ -323,7 +335,10 @@ export class KafkaChannel extends LogChannel {
               topic,
               numPartitions: this.options.partitions,
               replicationFactor: this.options.replicationFactor,
-              configEntries: [{ name: "max.message.bytes", value: String(this.options.maxRecordBytes) }],
+              configEntries: [
+                { name: "max.message.bytes", value: String(this.options.maxRecordBytes) },
+                ...(this.options.minInsyncReplicas ? [{ name: "min.insync.replicas", value: String(this.options.minInsyncReplicas) }] : []),
+              ],
             },
           ],
         });

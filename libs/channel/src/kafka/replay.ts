@@ -20,7 +20,7 @@ export interface ReplayOptions {
  * One partition read from an offset the tail's ring does not hold, shared by
  * every reader behind the ring near that offset: a consumer of its own fills
  * a ring the readers read. It reads at most `ahead` records beyond its
- * furthest reader, then pauses; its ring keeps nothing behind its slowest
+ * furthest reader, then pauses; its ring keeps little behind its slowest
  * reader and at most `capacity` records, so a reader left far behind the
  * others falls off (and reads through a replay nearer to it). Memory is
  * bounded however slow its readers are.
@@ -164,11 +164,16 @@ export class Replay {
     } else this.readers.set(to, { count: 1, at: Date.now() });
   }
 
-  /** Nothing behind the slowest reader is kept. */
+  /**
+   * At most a quarter of its capacity is kept behind the slowest reader:
+   * readers that come a little later to about the same offset (a hundred
+   * subscriptions from the earliest, opened over a second or two) join this
+   * replay instead of each opening one.
+   */
   private trim(): void {
     let slowest: bigint | undefined;
     for (const offset of this.readers.keys()) if (slowest === undefined || offset < slowest) slowest = offset;
-    this.ring.dropBefore(slowest ?? this.ring.end);
+    this.ring.dropBefore((slowest ?? this.ring.end) - BigInt(this.options.capacity >> 2));
   }
 
   /** Reads while the furthest reader has fewer than `ahead` records in front of it. */
