@@ -9,6 +9,8 @@ export interface KafkaSubscriptionStoreOptions {
   /** Prefix of the channel's topics: the store's own topic and groups are named with it too. */
   readonly topicPrefix: string;
   readonly replicationFactor?: number;
+  /** `min.insync.replicas` of the topic (the broker's default when absent). */
+  readonly minInsyncReplicas?: number;
   /** More client settings (SASL, TLS) as the channel uses them. */
   readonly client?: Omit<KafkaConfig, "brokers">;
   /** How long a member may go silent before its partitions go to others (kafkajs sessionTimeout). Default 6 s, the broker's minimum. */
@@ -68,7 +70,17 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
     await whileRetriable(() =>
       store.admin.createTopics({
         waitForLeaders: true,
-        topics: [{ topic, numPartitions: 1, replicationFactor: options.replicationFactor ?? 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
+        topics: [
+          {
+            topic,
+            numPartitions: 1,
+            replicationFactor: options.replicationFactor ?? 1,
+            configEntries: [
+              { name: "cleanup.policy", value: "compact" },
+              ...(options.minInsyncReplicas ? [{ name: "min.insync.replicas", value: String(options.minInsyncReplicas) }] : []),
+            ],
+          },
+        ],
       }),
     );
     await store.producer.connect();

@@ -3,7 +3,8 @@ import type { EventChannel } from "@meshstream/channel";
 import { FilterCompiler } from "@meshstream/filters";
 import { DurableSubscriptions, EmbeddedSubscriptionStore, KafkaSubscriptionStore, type SubscriptionStore } from "@meshstream/subscriptions";
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type Provider } from "@nestjs/common";
-import { EVENT_CHANNEL } from "../channel/channel.module";
+import { EVENT_CHANNEL, KAFKA_CONNECTION } from "../channel/channel.module";
+import type { KafkaConnection } from "../channel/kafka-connection";
 import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
 
@@ -11,9 +12,17 @@ export const SUBSCRIPTION_STORE = Symbol("SUBSCRIPTION_STORE");
 
 const logger = new Logger("subscriptions");
 
-/** On Kafka, in a compacted topic shared by every instance on the cluster; else beside the embedded channel. */
-async function openStore(c: PlatformConfig): Promise<SubscriptionStore> {
-  if (c.channel === "kafka") return KafkaSubscriptionStore.open({ brokers: c.kafka.brokers, topicPrefix: c.kafka.topicPrefix });
+/** On Kafka, in a compacted topic shared by every instance on the cluster (same TLS, SASL and replication as the channel's); else beside the embedded channel. */
+async function openStore(c: PlatformConfig, k: KafkaConnection | null): Promise<SubscriptionStore> {
+  if (k) {
+    return KafkaSubscriptionStore.open({
+      brokers: k.brokers,
+      topicPrefix: k.topicPrefix,
+      client: { ssl: k.ssl, sasl: k.sasl },
+      replicationFactor: k.replicationFactor,
+      minInsyncReplicas: k.minInsyncReplicas,
+    });
+  }
   mkdirSync(c.dataDir, { recursive: true });
   return EmbeddedSubscriptionStore.open(c.dataDir);
 }
@@ -50,7 +59,7 @@ class DurableLifecycle implements BeforeApplicationShutdown, OnApplicationShutdo
 }
 
 export const durableProviders: Provider[] = [
-  { provide: SUBSCRIPTION_STORE, inject: [PLATFORM_CONFIG], useFactory: openStore },
+  { provide: SUBSCRIPTION_STORE, inject: [PLATFORM_CONFIG, KAFKA_CONNECTION], useFactory: openStore },
   { provide: DurableSubscriptions, inject: [SUBSCRIPTION_STORE, EVENT_CHANNEL, FilterCompiler], useFactory: durableSubscriptions },
   DurableLifecycle,
 ];
