@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { whileRetriable } from "@meshstream/channel";
 import { Kafka, logLevel } from "kafkajs";
 
 /**
@@ -10,16 +11,8 @@ export async function storedIds(brokers: string[], topic: string): Promise<Map<n
   const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  let offsets;
-  // A broker just restarted may not lead its partitions yet: wait while Kafka says to retry.
-  for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 250))) {
-    try {
-      offsets = await admin.fetchTopicOffsets(topic);
-      break;
-    } catch (err) {
-      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
-    }
-  }
+  // A broker just restarted may not lead its partitions yet.
+  const offsets = await whileRetriable(() => admin.fetchTopicOffsets(topic));
   const ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   await admin.disconnect();
   const ids = new Map([...ends.keys()].map((p) => [p, [] as string[]]));

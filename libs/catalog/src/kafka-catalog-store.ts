@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createCompactedTopic, whileRetriable } from "@meshstream/channel";
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer } from "kafkajs";
 import type { CatalogStore, StoredEntry } from "./catalog-store";
 import { CatalogError, type AccessRevision, type DataProduct, type EventType, type SchemaVersion } from "./model";
@@ -73,22 +74,7 @@ export class KafkaCatalogStore implements CatalogStore {
       options.readBackTimeoutMs ?? 30_000,
     );
     await store.admin.connect();
-    await whileRetriable(() =>
-      store.admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic: options.topic,
-            numPartitions: 1,
-            replicationFactor: options.replicationFactor ?? 1,
-            configEntries: [
-              { name: "cleanup.policy", value: "compact" },
-              ...(options.minInsyncReplicas ? [{ name: "min.insync.replicas", value: String(options.minInsyncReplicas) }] : []),
-            ],
-          },
-        ],
-      }),
-    );
+    await createCompactedTopic(store.admin, options.topic, options);
     await store.producer.connect();
     const high = BigInt((await whileRetriable(() => store.admin.fetchTopicOffsets(options.topic)))[0]?.high ?? "0");
     await store.consumer.connect();
@@ -239,21 +225,4 @@ export class KafkaCatalogStore implements CatalogStore {
 /** A schema version's or an access revision's key, padded so that the text order of keys is the number order. */
 function numberedKey(kind: "schema" | "access", name: string, n: number): string {
   return `${kind}/${name}/${String(n).padStart(10, "0")}`;
-}
-
-/**
- * A topic just made may be unknown to the broker's metadata for a moment
- * (longer on a loaded broker: "This server does not host this
- * topic-partition"), an error kafkajs marks retriable but does not retry here.
- */
-async function whileRetriable<T>(call: () => Promise<T>, forMs = 30_000): Promise<T> {
-  const deadline = Date.now() + forMs;
-  for (;;) {
-    try {
-      return await call();
-    } catch (err) {
-      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }

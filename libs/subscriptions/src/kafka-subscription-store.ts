@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { partitionId } from "@meshstream/channel";
+import { createCompactedTopic, partitionId, whileRetriable } from "@meshstream/channel";
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer } from "kafkajs";
 import { SubscriptionError, type DeadLetter, type PartitionProgress, type SubscriptionDefinition } from "./model";
 import type { SubscriptionStore } from "./subscription-store";
@@ -67,22 +67,7 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
       options,
     );
     await store.admin.connect();
-    await whileRetriable(() =>
-      store.admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic,
-            numPartitions: 1,
-            replicationFactor: options.replicationFactor ?? 1,
-            configEntries: [
-              { name: "cleanup.policy", value: "compact" },
-              ...(options.minInsyncReplicas ? [{ name: "min.insync.replicas", value: String(options.minInsyncReplicas) }] : []),
-            ],
-          },
-        ],
-      }),
-    );
+    await createCompactedTopic(store.admin, topic, options);
     await store.producer.connect();
     await store.consumer.connect();
     await store.consumer.subscribe({ topic, fromBeginning: true });
@@ -233,18 +218,5 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
       };
       this.waiters.push(waiter);
     });
-  }
-}
-
-/** A topic just made may be unknown to the broker's metadata for a moment, an error kafkajs marks retriable but does not retry here. */
-async function whileRetriable<T>(call: () => Promise<T>, forMs = 30_000): Promise<T> {
-  const deadline = Date.now() + forMs;
-  for (;;) {
-    try {
-      return await call();
-    } catch (err) {
-      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
   }
 }

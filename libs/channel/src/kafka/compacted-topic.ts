@@ -1,0 +1,41 @@
+import type { Admin } from "kafkajs";
+
+/**
+ * Calls `call` again while Kafka answers an error kafkajs marks retriable but
+ * does not retry itself: a topic just made can be unknown to a broker's
+ * metadata for a moment, a restarted broker may not lead its partitions yet.
+ */
+export async function whileRetriable<T>(call: () => Promise<T>, forMs = 30_000): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/**
+ * Creates, if absent, the one-partition compacted topic a store keeps its
+ * state in (the catalog, the durable subscriptions), replicated as asked.
+ */
+export function createCompactedTopic(admin: Admin, topic: string, replication: { replicationFactor?: number; minInsyncReplicas?: number }): Promise<boolean> {
+  return whileRetriable(() =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          replicationFactor: replication.replicationFactor ?? 1,
+          configEntries: [
+            { name: "cleanup.policy", value: "compact" },
+            ...(replication.minInsyncReplicas ? [{ name: "min.insync.replicas", value: String(replication.minInsyncReplicas) }] : []),
+          ],
+        },
+      ],
+    }),
+  );
+}
