@@ -78,7 +78,8 @@ export class KafkaCatalogStore implements CatalogStore {
     await store.producer.connect();
     const high = BigInt((await whileRetriable(() => store.admin.fetchTopicOffsets(options.topic)))[0]?.high ?? "0");
     await store.consumer.connect();
-    await store.consumer.subscribe({ topic: options.topic, fromBeginning: true });
+    // Another instance starting at the same moment may have just made the topic: its metadata can lag.
+    await whileRetriable(() => store.consumer.subscribe({ topic: options.topic, fromBeginning: true }));
     await store.consumer.run({
       autoCommit: false,
       eachMessage: async ({ message }) => store.apply(BigInt(message.offset), message.key?.toString(), message.value),

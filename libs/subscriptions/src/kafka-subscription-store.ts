@@ -70,7 +70,8 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
     await createCompactedTopic(store.admin, topic, options);
     await store.producer.connect();
     await store.consumer.connect();
-    await store.consumer.subscribe({ topic, fromBeginning: true });
+    // Another instance starting at the same moment may have just made the topic: its metadata can lag.
+    await whileRetriable(() => store.consumer.subscribe({ topic, fromBeginning: true }));
     await store.consumer.run({ autoCommit: false, eachMessage: async ({ message }) => store.apply(BigInt(message.offset), message.key?.toString() ?? "", message.value) });
     await store.refresh();
     return store;
