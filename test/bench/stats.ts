@@ -1,9 +1,23 @@
-import { writeSync } from "node:fs";
+import { readFileSync, writeSync } from "node:fs";
 
 /** Small helpers shared by the benchmarks: percentiles and aligned output. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * CPU seconds (user + system, every thread) a process has used so far, from
+ * /proc (Linux; clock ticks of 10 ms). On a machine shared with other work,
+ * CPU per event says what events/s would on a quiet one.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which is in parentheses and may hold spaces; utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export function summarize(latenciesMs: number[]): { p50: number; p99: number; max: number } {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as grpc from "@grpc/grpc-js";
@@ -6,25 +6,13 @@ import { IngestService } from "@meshstream/proto";
 import { bearer, TestClient } from "../../harness/grpc-client";
 import { makeSigningKey, signToken, writeJwks } from "../../harness/jwt";
 import { startPlatform } from "../../harness/platform";
-import { concurrentRate } from "../stats";
+import { concurrentRate, cpuSeconds, median } from "../stats";
 
 const data = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 }));
 const event = { type: "MySource:newPerson", payload: { case: "dataJson" as const, value: data } };
 interface Rate {
   readonly wall: number;
   readonly cpu: number;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/**
- * CPU time (user + system) a process has used, in ms, from /proc (Linux;
- * clock ticks of 10 ms). On a machine shared with other work, events per
- * CPU-second of the platform says what events/s would on a quiet one.
- */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**
@@ -51,10 +39,10 @@ export async function authOverhead(
       // Per run kind and side: events/s (wall) and events per CPU-second of the platform.
       const runs = { stream: { off: [] as Rate[], on: [] as Rate[] }, unary: { off: [] as Rate[], on: [] as Rate[] } };
       const measured = async (pid: number, events: number, run: () => Promise<unknown>): Promise<Rate> => {
-        const cpu = cpuMs(pid);
+        const cpu = cpuSeconds(pid);
         const started = performance.now();
         await run();
-        return { wall: events / ((performance.now() - started) / 1000), cpu: events / ((cpuMs(pid) - cpu) / 1000) };
+        return { wall: events / ((performance.now() - started) / 1000), cpu: events / (cpuSeconds(pid) - cpu) };
       };
       // Warm-up: JIT, the compiled schema, the token cache and the decision cache.
       for (const side of Object.values(sides)) await publishStream(side.platform.address, side.metadata);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { writeSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import { IdempotentAppender, type OutgoingEvent, type PartitionedLog } from "@meshstream/channel";
 import { toKafkaRecord } from "@meshstream/cloudevents";
@@ -10,7 +11,7 @@ import { TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
 import { personData, personEvent } from "../events";
-import { concurrentRate, paced, report, summarize } from "../stats";
+import { concurrentRate, cpuSeconds, paced, report, summarize } from "../stats";
 import { authOverhead } from "./auth";
 
 // npm run bench -- ingest [events, default 20,000] [auth]: PublishStream throughput of the running platform
@@ -71,6 +72,12 @@ export async function unaryAt(address: string, rate: number, seconds: number, ca
   await Promise.all(calls);
   client.close();
   return latencies;
+}
+
+/** CPU microseconds per event each process uses from now until the returned function is called. */
+function cpuPerEvent(pids: readonly number[], events: number): () => number[] {
+  const before = pids.map(cpuSeconds);
+  return () => pids.map((pid, i) => Math.round(((cpuSeconds(pid) - before[i]!) * 1e6) / events));
 }
 
 /**
@@ -134,11 +141,19 @@ export async function main(): Promise<void> {
     const platform = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(",") });
     try {
       await publishStream(platform.address);
+      const cpu = cpuPerEvent([platform.process.pid!, process.pid, broker.pid()!], total);
       const ours = await publishStream(platform.address);
+      const [server, client, kafka] = cpu();
+      const rawCpu = cpuPerEvent([process.pid, broker.pid()!], total);
       const records = await rawProducer(broker.brokers, "meshstream.people", true);
+      const [producer, rawKafka] = rawCpu();
       const bare = await rawProducer(broker.brokers, "meshstream.people", false);
       rows.push(["PublishStream, Kafka channel", `${Math.round(ours.rate)} events/s; write→answer at full speed, queueing included: ${show(summarize(ours.latencies))}`]);
+      // Where the machine's cores go: the bound the three processes together put on events/s here.
+      const bound = (1e6 * availableParallelism()) / (server! + client! + kafka!);
+      rows.push(["…CPU per event: platform, this bench's client, the broker", `${server} µs, ${client} µs, ${kafka} µs (${availableParallelism()} cores: at most ${Math.round(bound)} events/s)`]);
       rows.push(["raw kafkajs, our CloudEvent records (idempotent, batches of 500 awaited)", `${Math.round(records)} records/s (ratio ${(ours.rate / records).toFixed(2)})`]);
+      rows.push(["…CPU per record of the raw producer (our records), the broker", `${producer} µs, ${rawKafka} µs`]);
       rows.push(["raw kafkajs, bare records (no headers, 4 batches of 500 in flight)", `${Math.round(bare)} records/s (ratio ${(ours.rate / bare).toFixed(2)})`]);
       result.stream_eps = Math.round(ours.rate);
       result.raw_eps = Math.round(records);

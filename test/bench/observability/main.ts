@@ -1,7 +1,7 @@
-import { readFileSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import { startPlatform, type RunningPlatform } from "../../harness/platform";
 import { publishStream } from "../ingest/main";
-import { report } from "../stats";
+import { cpuSeconds, median, report } from "../stats";
 
 // npm run bench -- observability [events per run, default 20,000]: what metrics and tracing cost
 // ingest. Four platforms on the embedded channel (the CPU-bound case, where an overhead shows
@@ -14,7 +14,9 @@ import { report } from "../stats";
 // Target (issue 19): metrics and tracing each cost at most 5% of events/s. Beside events/s, each run
 // measures the platform process's CPU time per event (/proc/<pid>/stat, all its threads): on a
 // shared machine that is far steadier than a rate, which moves with everyone else's load.
-const rounds = 5;
+// A configuration's ratio is the median over rounds of its run against the baseline's run of the
+// same round: paired, so that a slow minute of the machine moves both sides of each ratio.
+const rounds = 9;
 const target = 0.95;
 const progress = (what: string) => writeSync(2, `${what}\n`);
 
@@ -26,14 +28,6 @@ const configurations = {
 } as const;
 type Name = keyof typeof configurations;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** CPU seconds (user + system, every thread) the process has used so far. */
-function cpuSeconds(pid: number): number {
-  // Fields after the command name, which is in parentheses and may hold spaces; utime and stime are the 12th and 13th.
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** One run: events/s, and CPU microseconds per event in the platform. */
 async function measure(platform: RunningPlatform): Promise<{ rate: number; cpuUs: number }> {
@@ -62,13 +56,14 @@ export async function main(): Promise<void> {
       progress(`round ${round + 1}/${rounds}: ${order.map((n) => `${n} ${Math.round(rates.get(n)!.at(-1)!)}/s ${Math.round(cpu.get(n)!.at(-1)!)} µs`).join(", ")}`);
     }
     const eps = (n: Name) => median(rates.get(n)!);
-    const ratio = (n: Name) => eps(n) / eps("baseline");
+    const paired = (xs: Map<Name, number[]>, n: Name, ratioOf: (run: number, base: number) => number) => median(xs.get(n)!.map((x, i) => ratioOf(x, xs.get("baseline")![i]!)));
+    const ratio = (n: Name) => paired(rates, n, (run, base) => run / base);
     const us = (n: Name) => median(cpu.get(n)!);
     // Events/s the CPU alone allows, relative to the baseline: baseline CPU per event / this one's.
-    const cpuRatio = (n: Name) => us("baseline") / us(n);
+    const cpuRatio = (n: Name) => paired(cpu, n, (run, base) => base / run);
     report([
       ...names.map((n): [string, string] => [
-        `${n} (median of ${rounds} runs)`,
+        `${n} (median of ${rounds} runs; ratios: median of the rounds' ratios)`,
         `${Math.round(eps(n))} events/s (ratio ${ratio(n).toFixed(3)}), ${Math.round(us(n))} µs CPU per event (ratio ${cpuRatio(n).toFixed(3)}); runs: ${rates.get(n)!.map(Math.round).join(", ")} events/s`,
       ]),
       ["target", `each of metrics and tracing ≥ ${target} of the baseline's events/s`],
