@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createCompactedTopic, whileRetriable } from "@meshstream/channel";
+import { AppliedOffset, createCompactedTopic, whileRetriable } from "@meshstream/channel";
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer } from "kafkajs";
 import type { CatalogStore, StoredEntry } from "./catalog-store";
 import { CatalogError, type AccessRevision, type DataProduct, type EventType, type SchemaVersion } from "./model";
@@ -25,11 +25,6 @@ interface Accepted {
   readonly entry: Entry;
 }
 
-interface Waiter {
-  readonly offset: bigint;
-  readonly resolve: () => void;
-}
-
 /**
  * The catalog in a compacted Kafka topic (one partition), so that several
  * platform instances share it.
@@ -47,8 +42,7 @@ interface Waiter {
  */
 export class KafkaCatalogStore implements CatalogStore {
   private readonly entries = new Map<string, Accepted>();
-  private applied = -1n;
-  private waiters: Waiter[] = [];
+  private readonly applied = new AppliedOffset();
   /** Tombstones of lost proposals still being sent: close() lets them finish. */
   private readonly cleanups = new Set<Promise<unknown>>();
   /** Proposals of this instance not yet applied: what others wrote is the rest. */
@@ -154,12 +148,7 @@ export class KafkaCatalogStore implements CatalogStore {
         if (!this.mine.has(proposal)) for (const listener of this.others) listener({ kind: key.slice(0, key.indexOf("/")), value: entry } as StoredEntry);
       }
     }
-    this.applied = offset;
-    const due = this.waiters.filter((w) => w.offset <= offset);
-    if (due.length > 0) {
-      this.waiters = this.waiters.filter((w) => w.offset > offset);
-      for (const w of due) w.resolve();
-    }
+    this.applied.advance(offset);
   }
 
   /** A schema version or an access revision is accepted only after its predecessor: numbers stay dense. */
@@ -198,21 +187,7 @@ export class KafkaCatalogStore implements CatalogStore {
 
   /** Resolves once the record at `offset` is applied here. */
   private readBack(offset: bigint): Promise<void> {
-    if (this.applied >= offset) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new CatalogError("unavailable", `the catalog topic ${this.topic} did not return offset ${offset} within ${this.readBackTimeoutMs} ms; the write may still take effect: read before retrying`));
-      }, this.readBackTimeoutMs);
-      const waiter: Waiter = {
-        offset,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      this.waiters.push(waiter);
-    });
+    return this.applied.reached(offset, this.readBackTimeoutMs, () => new CatalogError("unavailable", `the catalog topic ${this.topic} did not return offset ${offset} within ${this.readBackTimeoutMs} ms; the write may still take effect: read before retrying`));
   }
 
   private list<T>(prefix: string): T[] {

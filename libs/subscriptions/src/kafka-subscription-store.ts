@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createCompactedTopic, partitionId, whileRetriable } from "@meshstream/channel";
+import { AppliedOffset, createCompactedTopic, partitionId, whileRetriable } from "@meshstream/channel";
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer } from "kafkajs";
 import { SubscriptionError, type DeadLetter, type PartitionProgress, type SubscriptionDefinition } from "./model";
 import type { SubscriptionStore } from "./subscription-store";
@@ -15,11 +15,6 @@ export interface KafkaSubscriptionStoreOptions {
   readonly client?: Omit<KafkaConfig, "brokers">;
   /** How long a member may go silent before its partitions go to others (kafkajs sessionTimeout). Default 6 s, the broker's minimum. */
   readonly sessionTimeoutMs?: number;
-}
-
-interface Waiter {
-  readonly offset: bigint;
-  readonly resolve: () => void;
 }
 
 /**
@@ -42,8 +37,7 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
   private readonly definitions = new Map<string, { proposal: string; definition: SubscriptionDefinition }>();
   private readonly progressBy = new Map<string, Map<string, PartitionProgress>>();
   private readonly deadBy = new Map<string, Map<string, DeadLetter>>();
-  private applied = -1n;
-  private waiters: Waiter[] = [];
+  private readonly applied = new AppliedOffset();
   private readonly members = new Set<Consumer>();
 
   private constructor(
@@ -194,30 +188,11 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
       if (value) map.set(id, JSON.parse(value.toString()));
       else map.delete(id);
     }
-    this.applied = offset;
-    const due = this.waiters.filter((w) => w.offset <= offset);
-    if (due.length > 0) {
-      this.waiters = this.waiters.filter((w) => w.offset > offset);
-      for (const w of due) w.resolve();
-    }
+    this.applied.advance(offset);
   }
 
   /** Resolves once the record at `offset` is applied here. */
   private readBack(offset: bigint, timeoutMs = 30_000): Promise<void> {
-    if (this.applied >= offset) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new SubscriptionError("unavailable", `the subscriptions topic ${this.topic} did not return offset ${offset} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter: Waiter = {
-        offset,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      this.waiters.push(waiter);
-    });
+    return this.applied.reached(offset, timeoutMs, () => new SubscriptionError("unavailable", `the subscriptions topic ${this.topic} did not return offset ${offset} within ${timeoutMs} ms`));
   }
 }

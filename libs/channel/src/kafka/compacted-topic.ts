@@ -39,3 +39,41 @@ export function createCompactedTopic(admin: Admin, topic: string, replication: {
     }),
   );
 }
+
+/**
+ * How far a store has applied its compacted topic, and the writes waiting to
+ * read their own record back: a store answers a write once it has applied it,
+ * so that what it answers is what every instance reads.
+ */
+export class AppliedOffset {
+  private applied = -1n;
+  private waiters: { readonly offset: bigint; resolve(): void }[] = [];
+
+  /** The store applied the record at `offset` (and all before it). */
+  advance(offset: bigint): void {
+    this.applied = offset;
+    const due = this.waiters.filter((w) => w.offset <= offset);
+    if (due.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.offset > offset);
+    for (const w of due) w.resolve();
+  }
+
+  /** Resolves once the record at `offset` is applied; rejects with `timedOut()` after `timeoutMs`. */
+  reached(offset: bigint, timeoutMs: number, timedOut: () => Error): Promise<void> {
+    if (this.applied >= offset) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        offset,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(timedOut());
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+}
