@@ -1,5 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Code as ConnectCode, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { status as Code, type Metadata, type ServiceError } from "@grpc/grpc-js";
 import { IngestService, SubscriptionService, type ReceivedEvent } from "@meshstream/proto";
 import { DurableConsumer } from "../harness/durable-consumer";
@@ -101,6 +103,23 @@ describe("durable subscriptions and the rejected stream under access control (JW
     const listed = (await call("bob", "listSubscriptions", {})) as { subscriptions: { name: string }[] };
     expect(listed.subscriptions.map((s) => s.name)).toEqual(["bob-all", "bob-hr"]);
     expect(await failure(call("root", "getSubscription", { name: "bob-hr" }))).toBe("ok");
+  });
+
+  it("over HTTP (Connect) too: no token is refused, a caller without the role is denied, the consumer is served", async () => {
+    const connect = (who?: string) =>
+      createClient(
+        SubscriptionService,
+        createConnectTransport({
+          baseUrl: platform.httpUrl,
+          httpVersion: "1.1",
+          interceptors: who ? [(next) => (req) => (req.header.set("authorization", as[who]!.get("authorization")[0] as string), next(req))] : [],
+        }),
+      );
+    const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (err: unknown) => ConnectError.from(err).code);
+    expect(await codeOf(connect().getSubscription({ name: "bob-hr" }))).toBe(ConnectCode.Unauthenticated);
+    expect(await codeOf(connect("carol").getSubscription({ name: "bob-hr" }))).toBe(ConnectCode.PermissionDenied);
+    expect(await codeOf(connect("carol").createSubscription({ subscription: { name: "c5", filter: { types: ["hr.person.hired"] } } }))).toBe(ConnectCode.PermissionDenied);
+    expect((await connect("bob").getSubscription({ name: "bob-hr" })).subscription!.dataProducts).toEqual(["hr"]);
   });
 
   it("keeps a refused event of a deadLetter type in the product's rejected stream, for its owners only, never delivered to subscribers", async () => {

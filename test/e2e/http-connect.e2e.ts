@@ -1,6 +1,7 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { BadRequestSchema, CatalogService, IngestService, SubscribeService } from "@meshstream/proto";
+import { BadRequestSchema, CatalogService, ConsumeRequestSchema, IngestService, SubscribeService, SubscriptionService, type ConsumeRequest } from "@meshstream/proto";
+import { create } from "@bufbuild/protobuf";
 import { startInProcessPlatform, type InProcessPlatform } from "../harness/in-process-platform";
 
 const type = "MySource:newPerson";
@@ -64,6 +65,50 @@ describe("the Connect protocol, with @connectrpc/connect-node clients (binary)",
     }
     await new Promise((r) => setTimeout(r, 200));
     expect(platform.channel.stats().subscriptions).toBe(0);
+  });
+
+  it("SubscriptionService: a durable subscription created, consumed over h2c (bidi) with acknowledgements that hold, dead letters listed", async () => {
+    const subscriptions = createClient(SubscriptionService, transport);
+    const { subscription } = await subscriptions.createSubscription({ subscription: { name: "connect-people", filter: { types: [type] }, start: { start: { case: "earliest", value: true } } } });
+    expect(subscription!.dataProducts).toEqual(["people"]);
+    expect((await subscriptions.listSubscriptions({})).subscriptions.map((s) => s.name)).toContain("connect-people");
+    const stored = (await createClient(SubscribeService, transport).fetch({ filter: { types: [type] }, maxEvents: 1000 })).deliveries.map((d) => d.event!.id);
+
+    /** One consumer: acknowledges what it gets until `enough` says stop, then half-closes: the platform applies those acknowledgements and ends the stream. */
+    const consume = async (enough: (ids: string[]) => boolean): Promise<{ ids: string[]; counts: number[] }> => {
+      const acks: ConsumeRequest[] = [];
+      let wake: (() => void) | undefined;
+      let last = false;
+      async function* requests(): AsyncIterable<ConsumeRequest> {
+        yield create(ConsumeRequestSchema, { subscription: "connect-people", maxOutstanding: 100 });
+        for (;;) {
+          const next = acks.shift();
+          if (next) yield next;
+          else if (last) return;
+          else await new Promise<void>((r) => (wake = r));
+        }
+      }
+      const got = { ids: [] as string[], counts: [] as number[] };
+      for await (const { events } of subscriptions.consume(requests())) {
+        got.ids.push(...events.map((e) => e.delivery!.event!.id));
+        got.counts.push(...events.map((e) => e.deliveryCount));
+        acks.push(create(ConsumeRequestSchema, { ackIds: events.map((e) => e.ackId) }));
+        last = enough(got.ids);
+        wake?.();
+      }
+      return got;
+    };
+    const first = await consume((ids) => ids.length >= stored.length);
+    expect(first.ids).toEqual(stored);
+    expect(first.counts.every((n) => n === 1)).toBe(true);
+    // Acknowledged over Connect: a second consumer gets only what is new, nothing redelivered.
+    const later = consume((ids) => ids.length >= 1);
+    const { receipt } = await createClient(IngestService, transport).publish({ event: person("Later") });
+    expect(await later).toEqual({ ids: [receipt!.id], counts: [1] });
+
+    expect((await subscriptions.listDeadLetters({ subscription: "connect-people" })).deadLetters).toEqual([]);
+    expect((await failure(subscriptions.getSubscription({ name: "nope" }))).code).toBe(Code.NotFound);
+    await subscriptions.deleteSubscription({ name: "connect-people" });
   });
 
   it("gRPC-Web over HTTP/1.1, as browsers speak it", async () => {

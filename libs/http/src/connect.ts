@@ -3,7 +3,7 @@ import { Code, ConnectError, createContextKey, createContextValues, type Connect
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import type { Caller } from "@meshstream/access";
 import { isDomainError, type CallContext, type RequestHeaders } from "@meshstream/grpc";
-import { BadRequestSchema, CatalogService, file_google_rpc_error_details, IngestService, SubscribeService } from "@meshstream/proto";
+import { BadRequestSchema, CatalogService, file_google_rpc_error_details, IngestService, SubscribeService, SubscriptionService } from "@meshstream/proto";
 import type { FastifyInstance } from "fastify";
 import { callerOf, incomingCall } from "./call-context";
 import type { Services } from "./services";
@@ -76,7 +76,7 @@ export interface ConnectOptions {
 }
 
 /**
- * The Connect protocol and gRPC-Web for every RPC of the three services
+ * The Connect protocol and gRPC-Web for every RPC of the four services
  * (`POST /meshstream.v1.IngestService/Publish` …). Plain gRPC stays on its
  * own listener, with health and reflection.
  */
@@ -92,6 +92,7 @@ export async function connectRoutes(app: FastifyInstance, services: Services, op
       router.service(IngestService, adapt(IngestService, services.ingest, options.onInternalError));
       router.service(CatalogService, adapt(CatalogService, services.catalog, options.onInternalError));
       router.service(SubscribeService, adapt(SubscribeService, services.subscribe, options.onInternalError));
+      router.service(SubscriptionService, adapt(SubscriptionService, services.subscriptions, options.onInternalError));
     },
   });
 }

@@ -17,7 +17,7 @@ describe("HttpServer's authentication hook (the access seam)", () => {
         return { eventType: { type: req.type, dataProduct: "p" } };
       },
     };
-    server = new HttpServer({ ingest: {}, subscribe: {}, catalog } as unknown as Services, {
+    server = new HttpServer({ ingest: {}, subscribe: {}, subscriptions: {}, catalog } as unknown as Services, {
       host: "127.0.0.1",
       port: 0,
       maxBodyBytes: 1024,

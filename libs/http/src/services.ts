@@ -1,12 +1,14 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { CallError, type ServiceImpl } from "@meshstream/grpc";
-import type { CatalogService, IngestService, SubscribeService } from "@meshstream/proto";
+import type { CatalogService, IngestService, SubscribeService, SubscriptionService } from "@meshstream/proto";
 
 /** The service objects the gRPC server serves; the HTTP face calls the very same ones. */
 export interface Services {
   readonly ingest: ServiceImpl<typeof IngestService>;
   readonly catalog: ServiceImpl<typeof CatalogService>;
   readonly subscribe: ServiceImpl<typeof SubscribeService>;
+  /** Durable subscriptions (Connect and gRPC-Web only: their Consume is a bidi stream, which needs HTTP/2). */
+  readonly subscriptions: ServiceImpl<typeof SubscriptionService>;
 }
 
 /** One method of a service object, bound, or UNIMPLEMENTED when the object lacks it (as on gRPC). */

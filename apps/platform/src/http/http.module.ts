@@ -1,7 +1,7 @@
 import { Authenticator } from "@meshstream/access";
 import { GrpcService } from "@meshstream/grpc";
 import { HttpServer, type Services } from "@meshstream/http";
-import { CatalogService, IngestService, SubscribeService } from "@meshstream/proto";
+import { CatalogService, IngestService, SubscribeService, SubscriptionService } from "@meshstream/proto";
 import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from "@nestjs/common";
 import { DiscoveryModule, DiscoveryService } from "@nestjs/core";
 import type { PlatformConfig } from "../config/config";
@@ -33,6 +33,7 @@ export class HttpServerHost implements OnApplicationBootstrap, BeforeApplication
       ingest: byName.get(IngestService.typeName) ?? {},
       catalog: byName.get(CatalogService.typeName) ?? {},
       subscribe: byName.get(SubscribeService.typeName) ?? {},
+      subscriptions: byName.get(SubscriptionService.typeName) ?? {},
     } as Services;
     this.server = new HttpServer(services, {
       ...listen,
