@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { IngestService, SubscribeService } from "@meshstream/proto";
+import { IngestService, SubscribeService, SubscriptionService } from "@meshstream/proto";
+import { DurableConsumer } from "../harness/durable-consumer";
 import { TestClient } from "../harness/grpc-client";
 import { repoRoot, startPlatform, type RunningPlatform } from "../harness/platform";
 import { runOk } from "../harness/run";
@@ -103,6 +104,31 @@ describe("Prometheus metrics after known traffic", () => {
     expect(value(samples, "meshstream_catalog_entries", { kind: "schema_version" })).toBe(1);
     expect(value(samples, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
     expect(samples.some((s) => s.name.startsWith("nodejs_eventloop_lag"))).toBe(true);
+  });
+
+  it("counts a durable subscription's deliveries, acknowledgements, returns and dead letters, and what its consumers hold", async () => {
+    await client.unary(SubscriptionService.method.createSubscription, {
+      subscription: { name: "metered", filter: { types: [type] }, start: { start: { case: "earliest", value: true } }, maxDeliveries: 1 },
+    });
+    // The 5 stored events: the one of Age 42 nacked (with one delivery allowed, it goes to the dead letters), the rest acknowledged.
+    const consumer = new DurableConsumer(client, "metered", 10, (r) => (JSON.parse(Buffer.from(r.delivery!.event!.data.value as Uint8Array).toString()).Age === 42 ? "nack" : "ack"));
+    const deadline = Date.now() + 20_000;
+    let now = await scrape(platform);
+    while (value(now, "meshstream_subscription_acknowledged_total", { subscription: "metered" }) < 4 || value(now, "meshstream_subscription_dead_lettered_total") < 1) {
+      if (Date.now() > deadline) throw new Error("the subscription's metrics did not reach 4 acknowledged and 1 dead letter");
+      await new Promise((r) => setTimeout(r, 100));
+      now = await scrape(platform);
+    }
+    const metered = (name: string, labels: Record<string, string> = {}) => value(now, name, { subscription: "metered", ...labels });
+    expect(metered("meshstream_subscription_deliveries_total", { delivery: "first" })).toBe(5);
+    expect(metered("meshstream_subscription_deliveries_total", { delivery: "redelivery" })).toBe(0);
+    expect(metered("meshstream_subscription_acknowledged_total")).toBe(4);
+    expect(metered("meshstream_subscription_returned_total", { reason: "nacked" })).toBe(1);
+    expect(metered("meshstream_subscription_returned_total", { reason: "expired" })).toBe(0);
+    expect(metered("meshstream_subscription_dead_lettered_total")).toBe(1);
+    expect(metered("meshstream_subscription_consumers")).toBe(1);
+    expect(metered("meshstream_subscription_outstanding")).toBe(0);
+    consumer.kill();
   });
 
   it("serves /metrics only, to GET", async () => {

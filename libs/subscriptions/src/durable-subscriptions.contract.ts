@@ -209,7 +209,21 @@ export function durableSubscriptionsContract(open: () => Promise<DurableFixture>
     expect(redriven[0]!.deliveryCount).toBe(1);
     c.ack([redriven[0]!.ackId]);
     await waitFor(() => s.deadLetters(def.name), (l) => l.length === 0);
+    // What the metrics read: n=0 delivered three times (nacked each), dead-lettered, redriven (a first delivery again) and acknowledged.
+    const stats = () => s.stats().find((x) => x.name === def.name);
+    expect(stats()).toEqual({
+      name: def.name,
+      delivered: 4,
+      redelivered: 2,
+      acknowledged: 3,
+      returned: { nacked: 3, expired: 0, left: 0 },
+      deadLettered: 1,
+      consumers: 1,
+      outstanding: 0,
+    });
     c.close();
+    await waitFor(stats, (x) => x?.consumers === 0);
+    expect(stats()).toMatchObject({ delivered: 4, acknowledged: 3 });
   });
 
   it("dead-letters an event whose deadline passes max-delivery times, and redrives all after a restart", async () => {

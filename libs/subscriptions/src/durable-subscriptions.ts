@@ -1,5 +1,6 @@
 import type { ChannelFilter, EventChannel, StartPosition } from "@meshstream/channel";
 import type { FilterSpec } from "@meshstream/filters";
+import { newActivity, type SubscriptionActivity, type SubscriptionStats } from "./activity";
 import { SubscriptionError, type DeadLetter, type SubscriptionDefinition } from "./model";
 import { SubscriptionRunner, type Consumer, type RunnerOptions } from "./subscription-runner";
 import type { SubscriptionStore } from "./subscription-store";
@@ -31,6 +32,8 @@ export type FilterOf = (definition: SubscriptionDefinition) => Promise<ChannelFi
  */
 export class DurableSubscriptions {
   private readonly runners = new Map<string, Promise<SubscriptionRunner>>();
+  /** Each subscription's activity here since the start, across its runners. */
+  private readonly activities = new Map<string, SubscriptionActivity>();
   /** Runners storing their last state: the next runner of that subscription starts from it. */
   private readonly stopping = new Map<string, Promise<void>>();
 
@@ -82,6 +85,7 @@ export class DurableSubscriptions {
     this.runners.delete(name);
     await (await runner)?.stop();
     if (!(await this.store.delete(name))) throw new SubscriptionError("not_found", `subscription ${name} does not exist`);
+    this.activities.delete(name);
   }
 
   /** Attaches a consumer holding at most `maxOutstanding` events unacknowledged; `close()` it when done. */
@@ -91,7 +95,7 @@ export class DurableSubscriptions {
     if (!runner) {
       const stopped = this.stopping.get(name) ?? Promise.resolve();
       runner = Promise.all([this.filterOf(definition), stopped])
-        .then(([filter]) => new SubscriptionRunner(definition, this.channel, filter, this.store, this.options));
+        .then(([filter]) => new SubscriptionRunner(definition, this.channel, filter, this.store, this.options, this.activityOf(name)));
       this.runners.set(name, runner);
       runner.catch(() => this.runners.delete(name));
     }
@@ -102,6 +106,17 @@ export class DurableSubscriptions {
       void this.stopIfIdle(name, runner);
     };
     return consumer;
+  }
+
+  /** The subscriptions consumed on this instance since it started: what their consumers did, and hold now. */
+  stats(): SubscriptionStats[] {
+    return [...this.activities].map(([name, { runner, returned, ...counters }]) => ({
+      name,
+      ...counters,
+      returned: { ...returned },
+      consumers: runner?.consumerCount ?? 0,
+      outstanding: runner?.outstanding ?? 0,
+    }));
   }
 
   deadLetters(name: string): DeadLetter[] {
@@ -129,6 +144,12 @@ export class DurableSubscriptions {
     const runners = [...this.runners.values()];
     this.runners.clear();
     await Promise.allSettled([...runners.map(async (r) => (await r).stop()), ...this.stopping.values()]);
+  }
+
+  private activityOf(name: string): SubscriptionActivity {
+    let activity = this.activities.get(name);
+    if (!activity) this.activities.set(name, (activity = newActivity()));
+    return activity;
   }
 
   private async stopIfIdle(name: string, runner: Promise<SubscriptionRunner>): Promise<void> {

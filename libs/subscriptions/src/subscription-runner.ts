@@ -1,5 +1,6 @@
 import { decodePosition, encodePosition, type ChannelFilter, type EventChannel } from "@meshstream/channel";
 import { decodeEvent, encodeEvent, type CloudEvent } from "@meshstream/cloudevents";
+import { newActivity, type SubscriptionActivity } from "./activity";
 import type { DeadLetter, SubscriptionDefinition } from "./model";
 import { PartitionWindow } from "./partition-window";
 import type { SubscriptionStore } from "./subscription-store";
@@ -84,7 +85,9 @@ export class SubscriptionRunner {
     private readonly filter: ChannelFilter,
     private readonly store: SubscriptionStore,
     private readonly options: RunnerOptions = {},
+    readonly activity: SubscriptionActivity = newActivity(),
   ) {
+    activity.runner = this;
     // Until the first assignment nothing is owned: reading delivers nothing (the embedded store assigns all at once).
     this.leave = store.join(definition, (owned) => this.assign(owned));
     this.leave.catch((err: unknown) => this.options.onError?.(err));
@@ -96,6 +99,13 @@ export class SubscriptionRunner {
 
   get consumerCount(): number {
     return this.consumers.length;
+  }
+
+  /** Deliveries held by consumers, not yet acknowledged. */
+  get outstanding(): number {
+    let n = 0;
+    for (const item of this.items.values()) if (item.holder) n++;
+    return n;
   }
 
   attach(maxOutstanding: number): Consumer {
@@ -117,6 +127,7 @@ export class SubscriptionRunner {
 
   /** Stops reading and stores the acknowledgement state; the consumers still attached are ended. */
   async stop(): Promise<void> {
+    if (this.activity.runner === this) this.activity.runner = undefined;
     this.reading.abort();
     this.session?.abort();
     clearInterval(this.ticker);
@@ -188,25 +199,27 @@ export class SubscriptionRunner {
 
   ack(ackId: string): void {
     const item = this.items.get(ackId);
-    if (item) this.settle(item);
+    if (!item) return;
+    this.activity.acknowledged++;
+    this.settle(item);
   }
 
   nack(consumer: Consumer, ackId: string): void {
     const item = this.items.get(ackId);
-    if (item?.holder === consumer) this.retry(item, deadLetterReasons.nacked);
+    if (item?.holder === consumer) this.retry(item, "nacked");
   }
 
   extend(consumer: Consumer, ackId: string, ms: number): void {
     const item = this.items.get(ackId);
     if (item?.holder !== consumer) return;
-    if (ms <= 0) this.retry(item, deadLetterReasons.nacked);
+    if (ms <= 0) this.retry(item, "nacked");
     else item.deadline = Date.now() + Math.min(ms, maxExtensionMs);
   }
 
   detach(consumer: Consumer): void {
     const i = this.consumers.indexOf(consumer);
     if (i >= 0) this.consumers.splice(i, 1);
-    for (const item of [...this.items.values()]) if (item.holder === consumer) this.retry(item, deadLetterReasons.left);
+    for (const item of [...this.items.values()]) if (item.holder === consumer) this.retry(item, "left");
     this.dispatch();
   }
 
@@ -282,7 +295,8 @@ export class SubscriptionRunner {
       const item = queue.shift()!;
       // Settled meanwhile, or dropped with a partition lost (and maybe read again since, as another item).
       if (this.items.get(item.ackId) !== item) continue;
-      item.attempts++;
+      if (++item.attempts === 1) this.activity.delivered++;
+      else this.activity.redelivered++;
       item.holder = consumer;
       item.deadline = Date.now() + this.definition.ackDeadlineMs;
       if (item.partition !== undefined) {
@@ -312,10 +326,12 @@ export class SubscriptionRunner {
 
   private expire(): void {
     const now = Date.now();
-    for (const item of [...this.items.values()]) if (item.holder && item.deadline <= now) this.retry(item, deadLetterReasons.expired);
+    for (const item of [...this.items.values()]) if (item.holder && item.deadline <= now) this.retry(item, "expired");
   }
 
-  private retry(item: Item, reason: string): void {
+  private retry(item: Item, why: keyof typeof deadLetterReasons): void {
+    this.activity.returned[why]++;
+    const reason = deadLetterReasons[why];
     item.holder?.release(item.ackId);
     item.previous = item.holder;
     item.holder = undefined;
@@ -337,6 +353,7 @@ export class SubscriptionRunner {
       this.dispatch();
       return;
     }
+    this.activity.deadLettered++;
     this.settle(item, true);
   }
 

@@ -1,6 +1,7 @@
 import type { Catalog } from "@meshstream/catalog";
 import type { EventChannel, OutgoingEvent } from "@meshstream/channel";
 import { isDomainError } from "@meshstream/grpc";
+import type { SubscriptionStats } from "@meshstream/subscriptions";
 import { InvalidEventError } from "@meshstream/validation";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
@@ -129,6 +130,49 @@ export class PlatformMetrics {
         this.set(openStreams());
       },
     });
+  }
+
+  /**
+   * Durable subscriptions, read at each scrape from what their runners count
+   * (the subscriptions module exists after the metrics). Label values are the
+   * names of subscriptions consumed on this instance since it started.
+   */
+  watchSubscriptions(read: () => readonly SubscriptionStats[]): void {
+    const registers = [this.registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], values: (s: SubscriptionStats) => [Partial<Record<L, string>>, number][]) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ["subscription", ...labelNames],
+        registers,
+        collect() {
+          // The runners hold the totals: the counter is set to them (reset, then increased by each).
+          this.reset();
+          for (const s of read()) for (const [labels, value] of values(s)) this.inc({ subscription: s.name, ...labels } as never, value);
+        },
+      });
+    const gauge = (name: string, help: string, value: (s: SubscriptionStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["subscription"],
+        registers,
+        collect() {
+          this.reset();
+          for (const s of read()) this.set({ subscription: s.name }, value(s));
+        },
+      });
+    counter("meshstream_subscription_deliveries_total", "Deliveries to the consumers of a durable subscription, first or again (after a nack, an expired deadline or a consumer that left)", ["delivery"], (s) => [
+      [{ delivery: "first" }, s.delivered],
+      [{ delivery: "redelivery" }, s.redelivered],
+    ]);
+    counter("meshstream_subscription_acknowledged_total", "Deliveries acknowledged by the consumers of a durable subscription", [], (s) => [[{}, s.acknowledged]]);
+    counter("meshstream_subscription_returned_total", "Deliveries that came back unacknowledged, by reason (nacked, expired, left)", ["reason"], (s) =>
+      Object.entries(s.returned).map(([reason, n]) => [{ reason }, n]),
+    );
+    counter("meshstream_subscription_dead_lettered_total", "Events of a durable subscription moved to its dead letters after their last delivery", [], (s) => [[{}, s.deadLettered]]);
+    gauge("meshstream_subscription_consumers", "Consumers attached to a durable subscription on this instance now", (s) => s.consumers);
+    gauge("meshstream_subscription_outstanding", "Deliveries of a durable subscription held by its consumers, not yet acknowledged", (s) => s.outstanding);
   }
 
   /** The product of a type the catalog knows; UNKNOWN for both otherwise. */

@@ -2,11 +2,13 @@ import { mkdirSync } from "node:fs";
 import type { EventChannel } from "@meshstream/channel";
 import { FilterCompiler } from "@meshstream/filters";
 import { DurableSubscriptions, EmbeddedSubscriptionStore, KafkaSubscriptionStore, type SubscriptionStore } from "@meshstream/subscriptions";
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type Provider } from "@nestjs/common";
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit, type Provider } from "@nestjs/common";
 import { EVENT_CHANNEL, KAFKA_CONNECTION } from "../channel/channel.module";
 import type { KafkaConnection } from "../channel/kafka-connection";
 import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
+import type { PlatformMetrics } from "../observability/metrics";
+import { PLATFORM_METRICS } from "../observability/tokens";
 
 export const SUBSCRIPTION_STORE = Symbol("SUBSCRIPTION_STORE");
 
@@ -41,13 +43,22 @@ function durableSubscriptions(store: SubscriptionStore, channel: EventChannel, f
   );
 }
 
-/** Stops the running subscriptions (their consumers end, their state is stored) while the gRPC server drains, then closes the store. */
+/**
+ * Shows the subscriptions' activity in the metrics; stops the running
+ * subscriptions (their consumers end, their state is stored) while the gRPC
+ * server drains, then closes the store.
+ */
 @Injectable()
-class DurableLifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
+class DurableLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     private readonly durable: DurableSubscriptions,
     @Inject(SUBSCRIPTION_STORE) private readonly store: SubscriptionStore,
+    @Inject(PLATFORM_METRICS) private readonly metrics: PlatformMetrics | null,
   ) {}
+
+  onModuleInit(): void {
+    this.metrics?.watchSubscriptions(() => this.durable.stats());
+  }
 
   beforeApplicationShutdown(): Promise<void> {
     return this.durable.close();
