@@ -131,6 +131,27 @@ describe("Prometheus metrics after known traffic", () => {
     consumer.kill();
   });
 
+  it("counts HTTP requests by method, route pattern and status, and times them", async () => {
+    const statuses = await Promise.all(
+      [
+        fetch(`${platform.httpUrl}/catalog/types/${encodeURIComponent(type)}`),
+        fetch(`${platform.httpUrl}/catalog/types/Nope`),
+        fetch(`${platform.httpUrl}/no/such/route`),
+        fetch(`${platform.httpUrl}/meshstream.v1.CatalogService/ListDataProducts`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }),
+      ].map(async (r) => (await r).status),
+    );
+    expect(statuses).toEqual([200, 404, 404, 200]);
+    const now = await scrape(platform);
+    const requests = (labels: Record<string, string>) => value(now, "meshstream_http_server_requests_total", labels);
+    expect(requests({ method: "GET", route: "/catalog/types/:type", status: "200" })).toBe(1);
+    expect(requests({ method: "GET", route: "/catalog/types/:type", status: "404" })).toBe(1);
+    // A path no route knows is counted, but never as a label value of its own.
+    expect(requests({ method: "GET", route: "unmatched", status: "404" })).toBe(1);
+    expect(now.some((s) => s.labels.route === "/no/such/route")).toBe(false);
+    expect(requests({ method: "POST", route: "/meshstream.v1.CatalogService/ListDataProducts", status: "200" })).toBe(1);
+    expect(value(now, "meshstream_http_server_request_duration_seconds_count", { route: "/catalog/types/:type" })).toBe(2);
+  });
+
   it("serves /metrics only, to GET", async () => {
     expect((await fetch(`http://${platform.metricsAddress}/`)).status).toBe(404);
     expect((await fetch(`http://${platform.metricsAddress}/metrics`, { method: "POST" })).status).toBe(405);

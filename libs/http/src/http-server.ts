@@ -36,6 +36,8 @@ export interface HttpServerOptions {
 export interface HttpLogEntry {
   readonly method: string;
   readonly url: string;
+  /** The route's pattern (`/catalog/types/:type`, a Connect method's path), "" when none matched: a bounded label. */
+  readonly route: string;
   readonly status: number;
   readonly durationMs: number;
   readonly peer: string;
@@ -140,7 +142,7 @@ export class HttpServer {
     if (options.logRequest) {
       const log = options.logRequest;
       app.addHook("onResponse", async (request, reply) =>
-        log({ method: request.method, url: request.url, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 1000) / 1000, peer: incomingCall(request).peer }),
+        log({ method: request.method, url: request.url, route: request.is404 ? "" : (request.routeOptions.url ?? ""), status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 1000) / 1000, peer: incomingCall(request).peer }),
       );
     }
 

@@ -6,6 +6,8 @@ import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, typ
 import { DiscoveryModule, DiscoveryService } from "@nestjs/core";
 import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
+import type { PlatformMetrics } from "../observability/metrics";
+import { PLATFORM_METRICS } from "../observability/tokens";
 
 /**
  * Serves the HTTP face over the same service objects as gRPC (the providers
@@ -21,6 +23,7 @@ export class HttpServerHost implements OnApplicationBootstrap, BeforeApplication
     private readonly discovery: DiscoveryService,
     private readonly authenticator: Authenticator,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    @Inject(PLATFORM_METRICS) private readonly metrics: PlatformMetrics | null,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -49,8 +52,12 @@ export class HttpServerHost implements OnApplicationBootstrap, BeforeApplication
           { authorization: call.headers.get("authorization"), clientCertificate: call.clientCertificate },
           { method: `${call.method} ${call.url.split("?")[0]}`, peer: call.peer },
         ),
-      // As for gRPC calls: at thousands of requests a second a line each would cost more than the requests.
-      logRequest: (entry) => (entry.status < 400 ? this.logger.debug({ msg: "request", ...entry }) : this.logger.log({ msg: "request", ...entry })),
+      logRequest: (entry) => {
+        this.metrics?.httpAnswered(entry);
+        // As for gRPC calls: at thousands of requests a second a line each would cost more than the requests.
+        if (entry.status < 400) this.logger.debug({ msg: "request", ...entry });
+        else this.logger.log({ msg: "request", ...entry });
+      },
       onInternalError: (method, err) => this.logger.error({ msg: "internal error", method, error: String(err), stack: (err as Error)?.stack }),
     });
     await this.server.listen();

@@ -75,6 +75,19 @@ export class PlatformMetrics {
     labelNames: ["method", "code"] as const,
     registers: [this.registry],
   });
+  private readonly httpRequests = new Counter({
+    name: "meshstream_http_server_requests_total",
+    help: "HTTP requests answered (the REST routes, SSE, Connect and gRPC-Web), by method, route pattern and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [this.registry],
+  });
+  private readonly httpSeconds = new Histogram({
+    name: "meshstream_http_server_request_duration_seconds",
+    help: "HTTP request duration, until the response ends (a stream's whole life), by method and route pattern",
+    labelNames: ["method", "route"] as const,
+    buckets: [...latencyBuckets, 10, 60, 600],
+    registers: [this.registry],
+  });
   readonly grpcHandlingSeconds = new Histogram({
     name: "meshstream_grpc_server_handling_seconds",
     help: "gRPC call duration, from its metadata to its status, by method",
@@ -197,6 +210,13 @@ export class PlatformMetrics {
 
   refused(type: string | undefined, err: unknown): void {
     this.ingestEvents.inc({ ...this.labelsOf(type), outcome: refusalOf(err) });
+  }
+
+  /** One HTTP request answered; a path no route matched is counted under the route "unmatched", whatever it was. */
+  httpAnswered(entry: { method: string; route: string; status: number; durationMs: number }): void {
+    const route = entry.route || "unmatched";
+    this.httpRequests.inc({ method: entry.method, route, status: String(entry.status) });
+    this.httpSeconds.observe({ method: entry.method, route }, entry.durationMs / 1000);
   }
 
   validated(path: "fast" | "engine", seconds: number): void {
