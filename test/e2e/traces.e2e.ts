@@ -61,6 +61,40 @@ describe("server spans, seen by an in-memory exporter", () => {
     }
   });
 
+  it("makes a SERVER span per HTTP request too, named by its route, a child of the caller's span, with store inside it", async () => {
+    const producer = producerContext();
+    const posted = await fetch(`${platform.httpUrl}/events/${encodeURIComponent(type)}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: producer.traceparent },
+      body: '{"first":"Bo","Last":"Lee"}',
+    });
+    expect(posted.status).toBe(202);
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === producer.traceId);
+    const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
+    expect(server.name).toBe("POST /events/:type");
+    expect(server.parentSpanContext?.spanId).toBe(producer.spanId);
+    expect(server.attributes).toMatchObject({ "http.request.method": "POST", "http.route": "/events/:type", "http.response.status_code": 202 });
+    expect(spans.find((s) => s.name === "store")?.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+    // A route a plugin adds (Connect) runs in its span as well.
+    const viaConnect = producerContext();
+    const connect = await fetch(`${platform.httpUrl}/meshstream.v1.IngestService/Publish`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: viaConnect.traceparent },
+      body: JSON.stringify({ event: { type, data: { first: "Cy", Last: "Lee" } } }),
+    });
+    expect(connect.status).toBe(200);
+    const connectSpans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === viaConnect.traceId);
+    const connectServer = connectSpans.find((s) => s.kind === SpanKind.SERVER)!;
+    expect(connectServer.name).toBe("POST /meshstream.v1.IngestService/Publish");
+    expect(connectSpans.find((s) => s.name === "store")?.parentSpanContext?.spanId).toBe(connectServer.spanContext().spanId);
+    // A path no route knows: a span all the same, named by the method alone (a path is no bounded name).
+    exporter.reset();
+    expect((await fetch(`${platform.httpUrl}/no/such/route`)).status).toBe(404);
+    const unmatched = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER)!;
+    expect(unmatched.name).toBe("GET");
+    expect(unmatched.attributes["http.response.status_code"]).toBe(404);
+  });
+
   it("starts a trace of its own for a call that brings none", async () => {
     exporter.reset();
     await client.unary(IngestService.method.publish, { event: event() });

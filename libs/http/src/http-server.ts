@@ -9,6 +9,7 @@ import { connectRoutes, type InternalErrorSink } from "./connect";
 import { DualServer } from "./dual-server";
 import { httpProblem, problemContentType, problemOf, type Problem } from "./problem";
 import { publishRoutes } from "./publish-routes";
+import { traceRequests, type RequestTracer } from "./request-tracer";
 import type { Services } from "./services";
 import { subscribeRoutes } from "./subscribe-routes";
 
@@ -30,6 +31,8 @@ export interface HttpServerOptions {
   readonly tls?: TlsFiles;
   readonly onTlsReload?: (outcome: { ok: true } | { ok: false; error: string }) => void;
   readonly logRequest?: (entry: HttpLogEntry) => void;
+  /** A span per request (see RequestTracer); none without it. */
+  readonly tracer?: RequestTracer;
   readonly onInternalError?: InternalErrorSink;
 }
 
@@ -123,6 +126,7 @@ export class HttpServer {
     // Bodies are read as bytes and parsed by the route that knows what they should be.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+    if (options.tracer) traceRequests(app, options.tracer);
 
     if (options.corsOrigins.length > 0) {
       void app.register(fastifyCors, {

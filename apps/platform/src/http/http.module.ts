@@ -8,6 +8,7 @@ import type { PlatformConfig } from "../config/config";
 import { PLATFORM_CONFIG } from "../config/config.module";
 import type { PlatformMetrics } from "../observability/metrics";
 import { PLATFORM_METRICS } from "../observability/tokens";
+import { HttpRequestTracer } from "../observability/tracing";
 
 /**
  * Serves the HTTP face over the same service objects as gRPC (the providers
@@ -52,6 +53,7 @@ export class HttpServerHost implements OnApplicationBootstrap, BeforeApplication
           { authorization: call.headers.get("authorization"), clientCertificate: call.clientCertificate },
           { method: `${call.method} ${call.url.split("?")[0]}`, peer: call.peer },
         ),
+      tracer: new HttpRequestTracer(),
       logRequest: (entry) => {
         this.metrics?.httpAnswered(entry);
         // As for gRPC calls: at thousands of requests a second a line each would cost more than the requests.

@@ -14,7 +14,7 @@ export const metadataGetter: TextMapGetter<Metadata> = {
 };
 
 // A call's headers, whichever transport (gRPC metadata or HTTP headers): the propagator reads only the two it knows.
-const headersGetter: TextMapGetter<RequestHeaders> = {
+export const headersGetter: TextMapGetter<RequestHeaders> = {
   keys: () => ["traceparent", "tracestate"],
   get: (headers, key) => headers.get(key),
 };

@@ -1,7 +1,8 @@
 import type { Metadata } from "@grpc/grpc-js";
-import type { CallTracer, TracedCall } from "@meshstream/grpc";
+import type { CallTracer, RequestHeaders, TracedCall } from "@meshstream/grpc";
+import type { RequestTracer, TracedRequest } from "@meshstream/http";
 import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from "@opentelemetry/api";
-import { metadataGetter, w3c } from "./trace-context";
+import { headersGetter, metadataGetter, w3c } from "./trace-context";
 
 /** Every span of the platform comes from this tracer: a no-op until an SDK is registered (see tracing-sdk.ts). */
 export const platformTracer = (): Tracer => trace.getTracer("meshstream");
@@ -25,6 +26,29 @@ export class GrpcCallTracer implements CallTracer {
       end: (code, message) => {
         span.setAttribute("rpc.grpc.status_code", code);
         if (serverErrors.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message });
+        span.end();
+      },
+    };
+  }
+}
+
+/** A SERVER span per HTTP request, a child of the caller's W3C trace context, named `<method> <route>` (OpenTelemetry's HTTP conventions). */
+export class HttpRequestTracer implements RequestTracer {
+  constructor(private readonly tracer: Tracer = platformTracer()) {}
+
+  start(method: string, route: string, headers: RequestHeaders): TracedRequest {
+    const parent = headers.get("traceparent") ? w3c.extract(ROOT_CONTEXT, headers, headersGetter) : ROOT_CONTEXT;
+    const span = this.tracer.startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER, attributes: { "http.request.method": method, ...(route ? { "http.route": route } : {}) } }, parent);
+    const active = trace.setSpan(parent, span);
+    let ended = false;
+    return {
+      run: (fn) => context.with(active, fn),
+      end: (status) => {
+        if (ended) return;
+        ended = true;
+        span.setAttribute("http.response.status_code", status);
+        // As for gRPC: only the server's failures make the span an error; a 4xx is the client's.
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       },
     };
