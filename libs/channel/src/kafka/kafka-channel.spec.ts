@@ -107,6 +107,40 @@ describe("KafkaChannel with large events", () => {
   });
 });
 
+describe("KafkaChannel's linger (produce requests grow under a stream, a lone publish goes at once)", () => {
+  const lingerMs = 1000;
+  let channel: KafkaChannel;
+  beforeAll(async () => {
+    channel = await KafkaChannel.connect({ brokers: brokers(), topicPrefix: `linger-${Date.now()}.`, lingerMs });
+  });
+  afterAll(() => channel.close());
+
+  const events = (product: string, n: number) => Array.from({ length: n }, (_, i) => ({ product, event: { specversion: "1.0" as const, id: randomUUID(), source: "/linger", type: "linger.test", extensions: {}, data: Buffer.from(String(i)) } }));
+  const timed = async (work: Promise<unknown>) => {
+    const started = performance.now();
+    await work;
+    return performance.now() - started;
+  };
+
+  it("holds the request after one that carried a stream's worth, and never a publish after a quiet moment; order is kept throughout", async () => {
+    const product = `p${randomUUID().slice(0, 6)}`;
+    await channel.publish(events(product, 1)); // the topic exists
+    await new Promise((r) => setTimeout(r, lingerMs + 100));
+    // A quiet moment: 10 events go at once (well under the linger).
+    expect(await timed(channel.publish(events(product, 10)))).toBeLessThan(lingerMs * 0.7);
+    // Right after a request of 10: the next waits for more, about the linger, and takes what came meanwhile along.
+    const next = channel.publish(events(product, 3));
+    const joined = channel.publish(events(product, 3));
+    expect(await timed(next)).toBeGreaterThan(lingerMs * 0.8);
+    // Stored in publish order: the offsets (one partition) rise across both.
+    const offsets = [...(await next), ...(await joined)].map((p) => [...decodePosition(p).values()][0]!);
+    expect(offsets).toEqual([...offsets].sort((x, y) => (x < y ? -1 : 1)));
+    expect(new Set(offsets).size).toBe(6);
+    // One event after a request of 6 (under a stream's worth): at once.
+    expect(await timed(channel.publish(events(product, 1)))).toBeLessThan(lingerMs * 0.7);
+  });
+});
+
 describe("KafkaChannel with readers falling off a small ring", () => {
   let channel: KafkaChannel;
   beforeAll(async () => {

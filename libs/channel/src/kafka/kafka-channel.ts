@@ -29,6 +29,15 @@ export interface KafkaChannelOptions {
   /** Most events in one produce request. */
   readonly maxBatch?: number;
   /**
+   * Under a stream of publishes, how long the next produce request waits for
+   * more events from when its oldest was queued (Kafka's `linger.ms`): a
+   * broker spends about as much on a request as on hundreds of records in
+   * it, so bigger requests leave the cores to the rest. Only while the
+   * requests go out back to back and the last one carried a stream's worth
+   * (8 events or more): single publishes, even many a second, go at once. 0: never.
+   */
+  readonly lingerMs?: number;
+  /**
    * Most bytes of records in one produce request (one event larger than this
    * goes alone). Kafka refuses a whole record batch over the topic's
    * `max.message.bytes`, which would fail every publish coalesced into it.
@@ -66,6 +75,8 @@ interface Call {
 
 interface Pending {
   readonly topic: string;
+  /** When it was queued (performance.now()). */
+  readonly at: number;
   /** What the record adds to a produce request, roughly. */
   readonly bytes: number;
   readonly message: Message & { partition: number };
@@ -99,6 +110,8 @@ export class KafkaChannel extends LogChannel {
   private readonly instance = randomUUID().slice(0, 8);
   private queue: Pending[] = [];
   private sending = false;
+  /** When the last produce request ended (performance.now()) and how many events it carried: is this a stream? */
+  private lastSend = { ended: -Infinity, events: 0 };
   private readonly sweeper: NodeJS.Timeout;
 
   private constructor(options: KafkaChannelOptions) {
@@ -111,6 +124,7 @@ export class KafkaChannel extends LogChannel {
       // One produce request is in flight at a time (kafkajs's idempotent producer holds a lock per broker):
       // throughput is what one request carries per round trip.
       maxBatch: 5000,
+      lingerMs: 5,
       maxBatchBytes: 1024 * 1024,
       maxRecordBytes: 4 * 1024 * 1024,
       ringCapacity: 10_000,
@@ -189,7 +203,7 @@ export class KafkaChannel extends LogChannel {
       const message = toKafkaRecord(events[i]!.event) as Message & { partition: number };
       const partitionMetadata = this.knownPartitions.get(topic)!;
       message.partition = partitionMetadata.length === 1 ? partitionMetadata[0]!.partitionId : this.partitioner({ topic, partitionMetadata, message });
-      this.queue.push({ topic, bytes: recordBytes(message), message, call, index: i });
+      this.queue.push({ topic, at: performance.now(), bytes: recordBytes(message), message, call, index: i });
     }
     void this.drain();
   }
@@ -421,10 +435,24 @@ export class KafkaChannel extends LogChannel {
     if (this.sending) return;
     this.sending = true;
     try {
-      while (this.queue.length > 0 && !this.closed) await this.send(this.nextBatch());
+      while (this.queue.length > 0 && !this.closed) {
+        await this.waitForMore();
+        const batch = this.nextBatch();
+        await this.send(batch);
+        this.lastSend = { ended: performance.now(), events: batch.length };
+      }
     } finally {
       this.sending = false;
     }
+  }
+
+  /** Under a stream of publishes, waits for more events to join the next request (see lingerMs). */
+  private waitForMore(): Promise<void> | undefined {
+    const { lingerMs, maxBatch } = this.options;
+    const streaming = this.lastSend.events >= 8 && performance.now() - this.lastSend.ended < lingerMs;
+    if (lingerMs <= 0 || !streaming || this.queue.length >= maxBatch) return undefined;
+    const wait = this.queue[0]!.at + lingerMs - performance.now();
+    return wait >= 1 ? new Promise((resolve) => setTimeout(resolve, wait)) : undefined;
   }
 
   /** The queue's head, up to maxBatch records and maxBatchBytes (at least one record). */
