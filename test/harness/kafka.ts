@@ -8,6 +8,7 @@ import { cacheDir } from "./cache";
 import { freePort } from "./ports";
 import { runOk } from "./run";
 import { setupStep } from "./setup-step";
+import { onCleanup } from "./temp";
 
 /** Pinned broker. kafkajs 2.2.4 speaks its protocol (proved by the channel's contract suite against it). */
 export const KAFKA_VERSION = "3.9.1";
@@ -155,6 +156,13 @@ export async function startKafka(options: { sasl?: { username: string; password:
     await exited;
     clearTimeout(timer);
   };
+  // A benchmark that fails before destroy() must not leave a broker running (tests destroy theirs in afterAll).
+  if (typeof afterAll !== "function") {
+    onCleanup(() => {
+      child?.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }
   await start();
   return {
     brokers,
