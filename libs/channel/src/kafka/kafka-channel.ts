@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { toKafkaRecord } from "@meshstream/cloudevents";
-import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Message, type PartitionMetadata, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Message, type PartitionMetadata } from "kafkajs";
 import { ChannelClosedError, ChannelError, ChannelUnavailableError, describePartition } from "../errors";
 import type { ChannelStats, OutgoingEvent } from "../event-channel";
 import type { IdempotencyWindow } from "../idempotency";
@@ -8,6 +8,7 @@ import { LogChannel, nextEvent } from "../log-channel";
 import type { StoredRecord } from "../partitioned-log";
 import { encodePosition, partitionId, splitPartitionId } from "../position";
 import { BrokerAvailability } from "./availability";
+import { ProducerThread } from "./producer-thread";
 import { channelErrorOf, kafkaCall } from "./kafka-errors";
 import { recordBytes } from "./records";
 import { TopicTail } from "./topic-tail";
@@ -85,6 +86,18 @@ interface Pending {
 }
 
 /**
+ * The SASL settings as plain data for the producer thread (kafkajs adds
+ * functions to the options object it is given, and a thread gets a copy):
+ * the password mechanisms the platform offers.
+ */
+function passwordSasl(sasl: KafkaConfig["sasl"]): KafkaConfig["sasl"] {
+  if (!sasl) return undefined;
+  if (!["plain", "scram-sha-256", "scram-sha-512"].includes(sasl.mechanism)) throw new ChannelError("invalid_argument", `SASL mechanism ${sasl.mechanism} is not supported: plain, scram-sha-256 or scram-sha-512`);
+  const { mechanism, username, password } = sasl as { mechanism: "plain"; username: string; password: string };
+  return { mechanism, username, password };
+}
+
+/**
  * The channel on Kafka (kafkajs). Events are written in the CloudEvents binary
  * mode to one topic per data product by an idempotent producer with acks=all;
  * concurrent publishes share produce requests. Reading goes through one tail
@@ -95,7 +108,7 @@ interface Pending {
 export class KafkaChannel extends LogChannel {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
-  private producer: Producer;
+  private readonly producer: ProducerThread;
   /** Connecting the producer: after a failed send it is replaced, and the next send connects the new one. */
   private producerConnected?: Promise<void>;
   private readonly options: Required<Omit<KafkaChannelOptions, "ssl" | "sasl" | "minInsyncReplicas">> & KafkaChannelOptions;
@@ -138,18 +151,18 @@ export class KafkaChannel extends LogChannel {
       idempotency: {},
       ...options,
     };
-    this.kafka = new Kafka({
+    const client = {
       clientId: this.options.clientId,
       brokers: [...options.brokers],
       ssl: options.ssl,
       sasl: options.sasl,
-      logLevel: logLevel.NOTHING,
       connectionTimeout: 3000,
       requestTimeout: 10_000,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
-    });
+    };
+    this.producer = new ProducerThread({ client: { ...client, sasl: passwordSasl(options.sasl) } });
+    this.kafka = new Kafka({ ...client, logLevel: logLevel.NOTHING });
     this.admin = this.kafka.admin();
-    this.producer = this.newProducer();
     this.availability = new BrokerAvailability(options, this.options.clientId, this.options.probeIntervalMs);
     this.sweeper = setInterval(() => this.sweepReplays(), 10_000).unref();
   }
@@ -254,7 +267,7 @@ export class KafkaChannel extends LogChannel {
     this.settled.clear();
     await Promise.allSettled([
       ...tails.map((t) => (t.status === "fulfilled" ? t.value.stop() : undefined)),
-      this.producer.disconnect(),
+      this.producer.close(),
       this.admin.disconnect(),
       this.availability.stop(),
     ]);
@@ -476,13 +489,12 @@ export class KafkaChannel extends LogChannel {
     }
     try {
       await this.connectProducer();
-      const metadata = await this.producer.sendBatch({
-        acks: -1,
-        timeout: this.options.publishTimeoutMs,
-        topicMessages: [...byTopic].map(([topic, items]) => ({ topic, messages: items.map((i) => i.message) })),
-      });
+      const stored = await this.producer.send(
+        [...byTopic].map(([topic, items]) => ({ topic, messages: items.map((i) => i.message) })),
+        this.options.publishTimeoutMs,
+      );
       // Offsets within one partition of one request are consecutive, in request order.
-      const next = new Map(metadata.map((m) => [partitionId(m.topicName, m.partition), BigInt(m.baseOffset ?? "0")]));
+      const next = new Map(stored.map((m) => [partitionId(m.topicName, m.partition), BigInt(m.baseOffset)]));
       for (const p of batch) {
         const id = partitionId(p.topic, p.message.partition);
         const offset = next.get(id)!;
@@ -490,18 +502,13 @@ export class KafkaChannel extends LogChannel {
         this.acknowledge(p, encodePosition(new Map([[id, offset + 1n]])));
       }
     } catch (err) {
-      const mapped = channelErrorOf(err, "store the events");
       // Whatever Kafka answered, the caller is told the events are not acknowledged.
+      const why = err instanceof Error ? err.message : String(err);
       const failure =
-        mapped instanceof ChannelError && mapped.code !== "unavailable" ? mapped : new ChannelUnavailableError(`Kafka did not store the events: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        err instanceof ChannelError && err.code !== "unavailable" ? new ChannelError(err.code, `Kafka could not store the events: ${why}`, { cause: err }) : new ChannelUnavailableError(`Kafka did not store the events: ${why}`, { cause: err });
       for (const p of batch) this.fail(p.call, failure);
       this.replaceProducer();
     }
-  }
-
-  private newProducer(): Producer {
-    // Retries are bounded so that a publish fails within its time-out instead of waiting forever for a broker.
-    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 } });
   }
 
   private connectProducer(): Promise<void> {
@@ -521,9 +528,7 @@ export class KafkaChannel extends LogChannel {
    * sequences no stored batch can match.
    */
   private replaceProducer(): void {
-    const failed = this.producer;
-    this.producer = this.newProducer();
     this.producerConnected = undefined;
-    void failed.disconnect().catch(() => undefined);
+    void this.producer.replace().catch(() => undefined);
   }
 }

@@ -1,0 +1,86 @@
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { ChannelError } from "../errors";
+import type { ProducerReply, ProducerRequest, ProducerThreadInit, StoredRange, TopicRecords } from "./producer-protocol";
+
+type Op = ProducerRequest extends infer R ? (R extends { op: infer O } ? O : never) : never;
+type Call = { [K in Op]: Omit<Extract<ProducerRequest, { op: K }>, "id"> }[Op];
+
+/**
+ * The channel's producer, run on a thread of its own (producer-worker-main.ts):
+ * the same kafkajs idempotent producer and the same answers, with the cost of
+ * encoding records off the thread that serves calls. A thread that dies fails
+ * what it had in hand (unavailable: not acknowledged) and is started again
+ * for the next request.
+ */
+export class ProducerThread {
+  private worker?: Worker;
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve(r: ProducerReply): void }>();
+
+  constructor(private readonly init: ProducerThreadInit) {}
+
+  async connect(): Promise<void> {
+    await this.call({ op: "connect" });
+  }
+
+  /**
+   * Stores the records in one produce request (acks=all); resolves where each
+   * partition's records went. Fails with a ChannelError of the code the
+   * failure means and kafkajs's message.
+   */
+  async send(topicMessages: readonly TopicRecords[], timeoutMs: number): Promise<readonly StoredRange[]> {
+    return (await this.call({ op: "send", timeoutMs, topicMessages })).stored ?? [];
+  }
+
+  /** The next sends go through a new producer (a new producer id). */
+  async replace(): Promise<void> {
+    await this.call({ op: "replace" });
+  }
+
+  /** Disconnects the producer and ends the thread. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    try {
+      await this.call({ op: "disconnect" });
+    } finally {
+      this.worker = undefined;
+      await worker.terminate();
+    }
+  }
+
+  private async call(call: Call): Promise<Extract<ProducerReply, { stored?: unknown }>> {
+    const worker = this.thread();
+    const id = this.nextId++;
+    const reply = await new Promise<ProducerReply>((resolve) => {
+      this.waiting.set(id, { resolve });
+      // A request in hand keeps the process alive, an idle thread does not.
+      worker.ref();
+      worker.postMessage({ ...call, id } as ProducerRequest);
+    });
+    if ("error" in reply) throw new ChannelError(reply.error.code, reply.error.message);
+    return reply;
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(join(__dirname, "producer-worker.js"), { workerData: this.init });
+    worker.on("message", (r: ProducerReply) => {
+      const waiter = this.waiting.get(r.id);
+      this.waiting.delete(r.id);
+      if (this.waiting.size === 0) worker.unref();
+      waiter?.resolve(r);
+    });
+    const fail = (why: string) => {
+      if (this.worker === worker) this.worker = undefined;
+      const waiting = [...this.waiting];
+      this.waiting.clear();
+      for (const [id, w] of waiting) w.resolve({ id, error: { code: "unavailable", message: `the producer thread ${why}` } });
+    };
+    worker.on("error", (err) => fail(`failed: ${err.message}`));
+    worker.on("exit", (code) => fail(`exited (${code})`));
+    this.worker = worker;
+    return worker;
+  }
+}
