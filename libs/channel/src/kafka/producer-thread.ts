@@ -38,13 +38,21 @@ export class ProducerThread {
     await this.call({ op: "replace" });
   }
 
-  /** Disconnects the producer and ends the thread. */
-  async close(): Promise<void> {
+  /**
+   * Disconnects the producer and ends the thread. A send still in hand (a
+   * broker gone, kafkajs retrying) is not waited for past `graceMs`: it
+   * fails, unacknowledged, with the thread.
+   */
+  async close(graceMs = 2000): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.call({ op: "disconnect" });
+      await Promise.race([this.call({ op: "disconnect" }), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    } catch {
+      // Disconnecting from a broker that is gone: the thread ends all the same.
     } finally {
+      clearTimeout(timer);
       this.worker = undefined;
       await worker.terminate();
     }
