@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { writeSync } from "node:fs";
+import { readFileSync, writeSync } from "node:fs";
 import { KafkaChannel } from "@meshstream/channel";
 import { IngestService, SubscribeService, type SubscribeResponse } from "@meshstream/proto";
 import { Kafka, logLevel } from "kafkajs";
@@ -148,7 +148,13 @@ async function consumersOpen(metricsAddress: string): Promise<number> {
  * platform had open on the topic (one partition) meanwhile, tail included, and a raw kafkajs consumer's rate
  * reading the same events, measured right after.
  */
-async function laggards(platform: { address: string; metricsAddress: string }, brokers: string[], topic: string, stored: number) {
+/** CPU seconds a process has used (user and system), from /proc: less disturbed by the machine's load than a rate. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function laggards(platform: { address: string; metricsAddress: string; process: { pid?: number } }, brokers: string[], topic: string, stored: number) {
   let most = 0;
   let sampling = true;
   const sampler = (async () => {
@@ -159,6 +165,7 @@ async function laggards(platform: { address: string; metricsAddress: string }, b
     }
   })();
   const started = performance.now();
+  const cpuBefore = cpuSecondsOf(platform.process.pid!);
   const subs = subscribers(platform.address, 100, "earliest");
   try {
     await subs.each(stored);
@@ -168,8 +175,9 @@ async function laggards(platform: { address: string; metricsAddress: string }, b
     subs.close();
   }
   const total = (stored * 100) / ((performance.now() - started) / 1000);
+  const cpuMicros = ((cpuSecondsOf(platform.process.pid!) - cpuBefore) * 1e6) / (stored * 100);
   const raw = await rawConsumer(brokers, topic, stored);
-  return { total, raw, most };
+  return { total, raw, most, cpuMicros };
 }
 
 async function storeLaggards(channel: KafkaChannel, count: number): Promise<void> {
@@ -243,14 +251,17 @@ export async function main(): Promise<void> {
   }
 }
 
-function laggardRows(l: { total: number; raw: number; most: number }, stored: number): [string, string][] {
+type Laggards = Awaited<ReturnType<typeof laggards>>;
+
+function laggardRows(l: Laggards, stored: number): [string, string][] {
   return [
     [`100 laggards from the earliest of ${stored.toLocaleString("en-US")} events (behind the ring), total`, `${Math.round(l.total)} events/s (${Math.round(l.total / 100)} per subscriber)`],
     ["raw kafkajs consumer, same events, right after", `${Math.round(l.raw)} events/s (ratio ${(l.total / l.raw).toFixed(2)}, target 0.50)`],
     ["most Kafka consumers the platform had open meanwhile (one partition: tail and replays)", `${l.most} (target 2)`],
+    ["platform CPU (user + system, all threads) per delivery meanwhile", `${l.cpuMicros.toFixed(1)} µs`],
   ];
 }
 
-function laggardResult(l: { total: number; raw: number; most: number }): string {
-  return `RESULT laggards_total_eps=${Math.round(l.total)} laggards_raw_eps=${Math.round(l.raw)} laggards_ratio=${(l.total / l.raw).toFixed(2)} laggards_max_consumers=${l.most}`;
+function laggardResult(l: Laggards): string {
+  return `RESULT laggards_total_eps=${Math.round(l.total)} laggards_raw_eps=${Math.round(l.raw)} laggards_ratio=${(l.total / l.raw).toFixed(2)} laggards_max_consumers=${l.most} laggards_platform_cpu_us=${l.cpuMicros.toFixed(1)}`;
 }
