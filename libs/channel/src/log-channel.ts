@@ -2,7 +2,7 @@ import { EventEmitter, setMaxListeners } from "node:events";
 import { ChannelClosedError } from "./errors";
 import type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
 import { IdempotentAppender, type IdempotencyWindow } from "./idempotency";
-import { fetchLog, guarded, startCursor, subscribeLog, tracked } from "./log-reader";
+import { fetchLog, guarded, startCursor, subscribeLog } from "./log-reader";
 import type { PartitionedLog, StoredRecord } from "./partitioned-log";
 import { encodePosition } from "./position";
 
@@ -48,7 +48,7 @@ export abstract class LogChannel implements EventChannel, PartitionedLog {
 
   subscribe(filter: ChannelFilter, start: StartPosition, options: SubscribeOptions = {}): AsyncIterable<Delivery> {
     if (this.closed) throw new ChannelClosedError();
-    return tracked(this.readers, options.signal, (signal) => subscribeLog(this, filter, start, signal, options.onReady));
+    return { [Symbol.asyncIterator]: () => subscribeLog(this, filter, start, this.readers, options.signal, options.onReady) };
   }
 
   async fetch(filter: ChannelFilter, cursor: string | undefined, max: number, waitMs: number, signal?: AbortSignal): Promise<FetchPage> {

@@ -1,7 +1,7 @@
 import { ChannelError, EventsExpiredError, InvalidPositionError, describePartition } from "./errors";
 import type { ChannelFilter, Delivery, FetchPage, StartPosition } from "./event-channel";
 import { matcher } from "./filter";
-import type { PartitionedLog } from "./partitioned-log";
+import type { PartitionedLog, StoredRecord } from "./partitioned-log";
 import { decodePosition, encodePosition, type Cursor } from "./position";
 
 const batch = 256;
@@ -56,6 +56,18 @@ function atPosition(err: unknown, cursor: Cursor): unknown {
 }
 
 /**
+ * The position after a record for readers of its partition alone: the same
+ * for all of them (a hundred subscribers of a one-partition product), so
+ * made once per record (a record belongs to one partition).
+ */
+const soloPositions = new WeakMap<StoredRecord, string>();
+function soloPosition(partition: string, r: StoredRecord): string {
+  let position = soloPositions.get(r);
+  if (position === undefined) soloPositions.set(r, (position = encodePosition(new Map([[partition, r.offset + 1n]]))));
+  return position;
+}
+
+/**
  * Reads the next matching records, partition by partition in turn, and
  * advances the cursor past every record read, matching or not. The log
  * gives each partition's records from exactly the cursor on, consecutive; a
@@ -85,7 +97,7 @@ async function readOnce(
       cursor.set(partition, r.offset + 1n);
       if (accept(r.type, r.source)) {
         const event = r.decode();
-        if (!predicate || predicate(event)) out.push({ event, position: encodePosition(cursor), partition, offset: r.offset });
+        if (!predicate || predicate(event)) out.push({ event, position: cursor.size === 1 ? soloPosition(partition, r) : encodePosition(cursor), partition, offset: r.offset });
       }
       if (out.length >= max) break;
     }
@@ -93,17 +105,32 @@ async function readOnce(
   return { deliveries: out, advanced };
 }
 
-/** A subscription as an async generator: it reads only when its consumer pulls. */
-export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, start: StartPosition, signal: AbortSignal, onReady?: () => void): AsyncGenerator<Delivery> {
+/**
+ * A subscription as an async generator: it reads only when its consumer
+ * pulls. It is counted in `active` while it runs and released however it
+ * ends: the consumer breaking out of its loop, `outer` aborting, or the
+ * channel closing (which aborts every reader in `active`). One generator,
+ * not one wrapped in another: each level costs every delivery its promises.
+ */
+export async function* subscribeLog(
+  log: PartitionedLog,
+  filter: ChannelFilter,
+  start: StartPosition,
+  active: Set<AbortController>,
+  outer: AbortSignal | undefined,
+  onReady?: () => void,
+): AsyncGenerator<Delivery> {
+  const { signal, release: leave } = enter(active, outer);
   let announced: readonly string[] | undefined;
   let wake: AbortController | undefined;
-  const unwatch = filter.watchProducts?.((products) => {
-    announced = products;
-    wake?.abort();
-  });
+  let unwatch: (() => void) | undefined;
   const releases: (() => void)[] = [];
   let cursor: Cursor | undefined;
   try {
+    unwatch = filter.watchProducts?.((products) => {
+      announced = products;
+      wake?.abort();
+    });
     const partitions = await log.partitions(filter.products);
     releases.push(await log.retain(partitions));
     cursor = await startCursor(log, partitions, start);
@@ -145,6 +172,7 @@ export async function* subscribeLog(log: PartitionedLog, filter: ChannelFilter, 
     unwatch?.();
     if (cursor) log.forget(cursor);
     for (const release of releases) release();
+    leave();
   }
 }
 
@@ -202,22 +230,4 @@ export async function guarded<T>(active: Set<AbortController>, outer: AbortSigna
   } finally {
     release();
   }
-}
-
-/**
- * Runs a subscription counted in `active` while it runs and released however
- * it ends: the consumer breaking out of its loop, its signal, or the channel
- * closing.
- */
-export function tracked(active: Set<AbortController>, outer: AbortSignal | undefined, run: (signal: AbortSignal) => AsyncGenerator<Delivery>): AsyncIterable<Delivery> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      const { signal, release } = enter(active, outer);
-      try {
-        yield* run(signal);
-      } finally {
-        release();
-      }
-    },
-  };
 }

@@ -2,6 +2,7 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import * as grpc from "@grpc/grpc-js";
 import { trustedCaller, type Caller, type CallSite, type Credentials } from "@meshstream/access";
 import { deserializer, serializer } from "./codec";
+import { writeWindowInterceptor } from "./write-window";
 import { callInterceptor, type CallLogEntry } from "./call-log";
 import type { CallTracer } from "./call-scope";
 import { Health, HealthService, ServingStatus } from "./health";
@@ -84,7 +85,8 @@ export class GrpcServer {
     this.server = new grpc.Server({
       ...keepalive,
       "grpc.max_receive_message_length": options.maxMessageBytes,
-      interceptors: [callInterceptor(options.tracer, options.logCall), ...(options.interceptors ?? [])],
+      // grpc-js wraps its own call in the first interceptor first: the write window sits next to it.
+      interceptors: [writeWindowInterceptor(), callInterceptor(options.tracer, options.logCall), ...(options.interceptors ?? [])],
     });
     this.health.set(READINESS, ServingStatus.NOT_SERVING);
     // Open to anyone, as reflection is (it is not registered through here): probes carry no token.

@@ -7,3 +7,4 @@ export { boundedText } from "./bounded-text";
 export { currentCall, requestIdHeader, runInCall, type CallScope, type CallTracer, type TracedCall } from "./call-scope";
 export { CallError, isDomainError, maxStatusBytes, toRpcStatus, toStatusObject, type DomainCode, type DomainError, type FieldViolation } from "./status";
 export { loadTlsFiles, ReloadingServerCredentials, TlsFilesError, watchTlsFiles, type TlsFiles, type TlsReload } from "./tls";
+export { serializer, withWireForm } from "./codec";

@@ -10,6 +10,7 @@ import { Inject, Injectable, Logger } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
 import type { PlatformMetrics } from "../observability/metrics";
 import { PLATFORM_METRICS } from "../observability/tokens";
+import { DeliveryResponses } from "./delivery-responses";
 
 /** Fetch pages and long polls are capped so that one call cannot hold a reader or a buffer for long. */
 const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } as const;
@@ -19,6 +20,7 @@ const fetchLimits = { defaultEvents: 100, maxEvents: 1000, maxWaitMs: 60_000 } a
 @GrpcService(SubscribeService)
 export class SubscribeController implements ServiceImpl<typeof SubscribeService> {
   private readonly logger = new Logger("subscribe");
+  private readonly responses = new DeliveryResponses();
 
   constructor(
     private readonly filters: FilterCompiler,
@@ -41,7 +43,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
         // A role revoked while the stream runs ends it at the next event (decisions are cached, so this costs a lookup).
         this.access.requireForType(ctx, "consumer", delivery.event.type);
         this.metrics?.delivered(delivery.event.type, delivery.event.time, "stream");
-        yield { delivery: deliveryOf(delivery) };
+        yield this.responses.responseOf(delivery);
       }
     } finally {
       this.reportErrors("Subscribe", matcher);
