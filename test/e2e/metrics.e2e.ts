@@ -72,11 +72,12 @@ describe("Prometheus metrics after known traffic", () => {
     );
   });
 
-  it("times validations by path and channel writes", () => {
+  it("counts validations by path, times the engine's and channel writes", () => {
     // 8 validations: the 3 invalid events always by the engine; the 5 valid ones by the fast path
     // once its validator is compiled (at the type's first event), by the engine before that.
-    const fast = value(samples, "meshstream_validation_duration_seconds_count", { path: "fast" });
-    const engine = value(samples, "meshstream_validation_duration_seconds_count", { path: "engine" });
+    const fast = value(samples, "meshstream_validations_total", { path: "fast" });
+    const engine = value(samples, "meshstream_validations_total", { path: "engine" });
+    expect(value(samples, "meshstream_validation_duration_seconds_count", { path: "engine" })).toBe(engine);
     expect(fast + engine).toBe(8);
     expect(engine).toBeGreaterThanOrEqual(3);
     expect(value(samples, "meshstream_validation_duration_seconds_bucket", { path: "engine", le: "+Inf" })).toBe(engine);

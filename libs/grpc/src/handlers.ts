@@ -39,10 +39,17 @@ function malformed(m: MalformedMessage): CallError {
 /** Who is calling, checked once per call (a stream is one call) before the method runs; open methods skip it. */
 export type CallAuthenticator = (call: ServerCall, method: string) => Caller | Promise<Caller>;
 
-/** Runs a call's whole handling (authentication, handler, status) in the scope (request id, trace span) its interceptor opened. */
-function inScopeOf(call: ServerCall, method: string): <T>(body: () => T) => T {
+/**
+ * Runs a call's whole handling (authentication, handler, status) in the
+ * scope (request id, trace span) its interceptor opened. A server stream's
+ * handler does not run in its span (the span still covers the call): it makes
+ * no child spans, since a trace of a stream of a million events would be
+ * unusable, and an entered trace context costs every promise of every event
+ * (an AsyncLocalStorage propagated through them).
+ */
+function inScopeOf(call: ServerCall, method: string, streams = false): <T>(body: () => T) => T {
   const { scope, traced } = callOf(method, call.metadata);
-  return (body) => traced.run(() => runInCall(scope, body));
+  return streams ? (body) => runInCall(scope, body) : (body) => traced.run(() => runInCall(scope, body));
 }
 
 /** A call's context for its handler: who calls, cancellation, headers. */
@@ -219,7 +226,7 @@ export function toGrpcHandler(
     case "server_streaming":
     case "bidi_streaming":
       return (call: grpc.ServerWritableStream<unknown, unknown> & Partial<AsyncIterable<unknown>>) => {
-        inScopeOf(call, method)(() =>
+        inScopeOf(call, method, true)(() =>
           Promise.resolve()
             .then(() => callerOf(call))
             .then((caller) => {

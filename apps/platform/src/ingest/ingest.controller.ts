@@ -66,7 +66,8 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
    * batches, and answered in order as soon as each is stored.
    */
   async *publishStream(requests: AsyncIterable<PublishStreamRequest>, ctx: CallContext) {
-    const publisher = new OrderedPublisher({ publish: this.store });
+    // No spans inside a stream (see the gRPC handlers): its server span covers it.
+    const publisher = new OrderedPublisher({ publish: (events) => this.instruments.store(events, () => this.channel.publish(events), false) });
     const results = new InOrder<Result>(4096);
     void (async () => {
       try {
@@ -87,7 +88,6 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
   private one(publisher: OrderedPublisher, event: EventInput | undefined, ctx: CallContext): Promise<Result> {
     let prepared: OutgoingEvent | Promise<OutgoingEvent>;
     try {
-      // No span per event in a stream: it has its server span, and its batches their store spans.
       prepared = this.checked(event, ctx, false);
     } catch (err) {
       return Promise.resolve(this.failure(err));

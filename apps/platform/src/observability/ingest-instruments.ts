@@ -24,7 +24,6 @@ export class IngestInstruments {
    */
   validate<T>(fast: () => T | undefined, engine: () => Promise<T>, traced = true): T | Promise<T> {
     const metrics = this.metrics;
-    const started = metrics ? performance.now() : 0;
     const span = traced ? platformTracer().startSpan("validate") : undefined;
     let proven: T | undefined;
     try {
@@ -34,27 +33,28 @@ export class IngestInstruments {
       throw err;
     }
     if (proven !== undefined) {
-      metrics?.validated("fast", seconds(started));
+      metrics?.validatedFast();
       span?.end();
       return proven;
     }
+    const started = metrics ? performance.now() : 0;
     return (span ? endSpan(span, engine()) : engine()).then(
       (validated) => {
-        metrics?.validated("engine", seconds(started));
+        metrics?.validatedByEngine(seconds(started));
         return validated;
       },
       (err: unknown) => {
-        if (err instanceof InvalidEventError) metrics?.validated("engine", seconds(started));
+        if (err instanceof InvalidEventError) metrics?.validatedByEngine(seconds(started));
         throw err;
       },
     );
   }
 
-  /** The channel write of valid events: accepted once durable, refused (unavailable) otherwise. */
-  async store(events: readonly OutgoingEvent[], write: () => Promise<string[]>): Promise<string[]> {
+  /** The channel write of valid events, in a "store" span unless `traced` is false: accepted once durable, refused (unavailable) otherwise. */
+  async store(events: readonly OutgoingEvent[], write: () => Promise<string[]>, traced = true): Promise<string[]> {
     const started = performance.now();
     try {
-      const positions = await inSpan("store", write);
+      const positions = await (traced ? inSpan("store", write) : write());
       this.metrics?.written(seconds(started));
       this.metrics?.accepted(events);
       return positions;
