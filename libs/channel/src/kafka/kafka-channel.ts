@@ -450,6 +450,8 @@ export class KafkaChannel extends LogChannel {
     try {
       while (this.queue.length > 0 && !this.closed) {
         await this.waitForMore();
+        // Closed meanwhile: close() failed what was queued.
+        if (this.closed || this.queue.length === 0) break;
         const batch = this.nextBatch();
         await this.send(batch);
         this.lastSend = { ended: performance.now(), events: batch.length };
