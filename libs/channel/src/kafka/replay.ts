@@ -50,7 +50,8 @@ export class Replay {
   ) {
     this.ring = new Ring(from, options.capacity, options.maxBytes);
     // A fetched batch is kept whole, so the fetch size also bounds what a replay holds past its bounds.
-    // 512 KiB: replay at 0.26 of a raw consumer's speed (1 MiB, kafkajs's default: 0.28; 256 KiB: 0.18).
+    // 512 KiB: a single replay ran at 0.26 of a raw consumer's speed (1 MiB, kafkajs's default: 0.28; 256 KiB: 0.18),
+    // measured against the subscribe bench's earlier baseline, which counted the raw consumer's group join.
     this.consumer = new ContiguousConsumer(
       kafka,
       topic,
