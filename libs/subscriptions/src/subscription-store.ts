@@ -3,7 +3,7 @@ import type { DeadLetter, PartitionProgress, SubscriptionDefinition } from "./mo
 /**
  * The port between durable subscriptions and where their state lives:
  * definitions, per-partition acknowledgement state and dead letters. Every
- * adapter passes the same contract suite (subscription-store.contract.ts).
+ * adapter passes the same contract suite (durable-subscriptions.contract.ts).
  * Reads are synchronous (from memory or a memory-mapped file); a write
  * resolves once it is durable.
  */

@@ -109,54 +109,26 @@ export class PlatformMetrics {
   ) {
     this.channelWrite = this.channelWriteSeconds.labels({ channel: channelKind });
     collectDefaultMetrics({ register: this.registry });
-    const validations = this.validations;
-    new Counter({
-      name: "meshstream_validations_total",
-      help: "Validations of events' data, by path (fast: a compiled validator proved the data valid; engine: the CUE engine decided)",
-      labelNames: ["path"] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc({ path: "fast" }, validations.fast);
-        this.inc({ path: "engine" }, validations.engine);
-      },
-    });
-    const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.set(read());
-        },
-      });
-    gauge("meshstream_open_subscriptions", "Subscriptions and long polls reading the channel now", () => sources.channel.stats().subscriptions);
-    gauge("meshstream_channel_consumers", "Broker consumers (Kafka: tails and shared replays) or log readers (embedded) open now", () => sources.channel.stats().consumers);
-    gauge("meshstream_channel_buffered_records", "Records the channel holds in memory for its readers", () => sources.channel.stats().bufferedRecords);
-    new Gauge({
-      name: "meshstream_catalog_entries",
-      help: "Entries in the catalog, by kind (data_product, event_type, schema_version)",
-      labelNames: ["kind"] as const,
-      registers: [this.registry],
-      collect() {
-        const types = allPages((token) => sources.catalog.listEventTypes("", 1000, token));
-        this.set({ kind: "data_product" }, allPages((token) => sources.catalog.listDataProducts(1000, token)).length);
-        this.set({ kind: "event_type" }, types.length);
-        this.set({ kind: "schema_version" }, types.reduce((n, t) => n + t.latestVersion, 0));
-      },
+    this.totals("meshstream_validations_total", "Validations of events' data, by path (fast: a compiled validator proved the data valid; engine: the CUE engine decided)", ["path"], () => [
+      [{ path: "fast" }, this.validations.fast],
+      [{ path: "engine" }, this.validations.engine],
+    ]);
+    this.gauge("meshstream_open_subscriptions", "Subscriptions and long polls reading the channel now", [], () => [[{}, sources.channel.stats().subscriptions]]);
+    this.gauge("meshstream_channel_consumers", "Broker consumers (Kafka: tails and shared replays) or log readers (embedded) open now", [], () => [[{}, sources.channel.stats().consumers]]);
+    this.gauge("meshstream_channel_buffered_records", "Records the channel holds in memory for its readers", [], () => [[{}, sources.channel.stats().bufferedRecords]]);
+    this.gauge("meshstream_catalog_entries", "Entries in the catalog, by kind (data_product, event_type, schema_version)", ["kind"], () => {
+      const types = allPages((token) => sources.catalog.listEventTypes("", 1000, token));
+      return [
+        [{ kind: "data_product" }, allPages((token) => sources.catalog.listDataProducts(1000, token)).length],
+        [{ kind: "event_type" }, types.length],
+        [{ kind: "schema_version" }, types.reduce((n, t) => n + t.latestVersion, 0)],
+      ];
     });
   }
 
   /** The gRPC server exists after the metrics (its interceptors need them): it is read from then on. */
   watchStreams(openStreams: () => number): void {
-    new Gauge({
-      name: "meshstream_grpc_open_streams",
-      help: "Streaming gRPC calls open now (Subscribe, PublishStream, health Watch, …)",
-      registers: [this.registry],
-      collect() {
-        this.set(openStreams());
-      },
-    });
+    this.gauge("meshstream_grpc_open_streams", "Streaming gRPC calls open now (Subscribe, PublishStream, health Watch, …)", [], () => [[{}, openStreams()]]);
   }
 
   /**
@@ -165,41 +137,58 @@ export class PlatformMetrics {
    * names of subscriptions consumed on this instance since it started.
    */
   watchSubscriptions(read: () => readonly SubscriptionStats[]): void {
-    const registers = [this.registry];
-    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], values: (s: SubscriptionStats) => [Partial<Record<L, string>>, number][]) =>
-      new Counter({
-        name,
-        help,
-        labelNames: ["subscription", ...labelNames],
-        registers,
-        collect() {
-          // The runners hold the totals: the counter is set to them (reset, then increased by each).
-          this.reset();
-          for (const s of read()) for (const [labels, value] of values(s)) this.inc({ subscription: s.name, ...labels } as never, value);
-        },
-      });
-    const gauge = (name: string, help: string, value: (s: SubscriptionStats) => number) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ["subscription"],
-        registers,
-        collect() {
-          this.reset();
-          for (const s of read()) this.set({ subscription: s.name }, value(s));
-        },
-      });
-    counter("meshstream_subscription_deliveries_total", "Deliveries to the consumers of a durable subscription, first or again (after a nack, an expired deadline or a consumer that left)", ["delivery"], (s) => [
-      [{ delivery: "first" }, s.delivered],
-      [{ delivery: "redelivery" }, s.redelivered],
-    ]);
-    counter("meshstream_subscription_acknowledged_total", "Deliveries acknowledged by the consumers of a durable subscription", [], (s) => [[{}, s.acknowledged]]);
-    counter("meshstream_subscription_returned_total", "Deliveries that came back unacknowledged, by reason (nacked, expired, left)", ["reason"], (s) =>
-      Object.entries(s.returned).map(([reason, n]) => [{ reason }, n]),
+    const each = <L extends string>(values: (s: SubscriptionStats) => [Partial<Record<L, string>>, number][]) => () =>
+      read().flatMap((s) => values(s).map(([labels, value]): [Record<string, string>, number] => [{ subscription: s.name, ...labels }, value]));
+    this.totals(
+      "meshstream_subscription_deliveries_total",
+      "Deliveries to the consumers of a durable subscription, first or again (after a nack, an expired deadline or a consumer that left)",
+      ["subscription", "delivery"],
+      each((s) => [
+        [{ delivery: "first" }, s.delivered],
+        [{ delivery: "redelivery" }, s.redelivered],
+      ]),
     );
-    counter("meshstream_subscription_dead_lettered_total", "Events of a durable subscription moved to its dead letters after their last delivery", [], (s) => [[{}, s.deadLettered]]);
-    gauge("meshstream_subscription_consumers", "Consumers attached to a durable subscription on this instance now", (s) => s.consumers);
-    gauge("meshstream_subscription_outstanding", "Deliveries of a durable subscription held by its consumers, not yet acknowledged", (s) => s.outstanding);
+    this.totals("meshstream_subscription_acknowledged_total", "Deliveries acknowledged by the consumers of a durable subscription", ["subscription"], each((s) => [[{}, s.acknowledged]]));
+    this.totals(
+      "meshstream_subscription_returned_total",
+      "Deliveries that came back unacknowledged, by reason (nacked, expired, left)",
+      ["subscription", "reason"],
+      each((s) => Object.entries(s.returned).map(([reason, n]) => [{ reason }, n])),
+    );
+    this.totals("meshstream_subscription_dead_lettered_total", "Events of a durable subscription moved to its dead letters after their last delivery", ["subscription"], each((s) => [[{}, s.deadLettered]]));
+    this.gauge("meshstream_subscription_consumers", "Consumers attached to a durable subscription on this instance now", ["subscription"], each((s) => [[{}, s.consumers]]));
+    this.gauge("meshstream_subscription_outstanding", "Deliveries of a durable subscription held by its consumers, not yet acknowledged", ["subscription"], each((s) => [[{}, s.outstanding]]));
+  }
+
+  /** A gauge read at each scrape (`read` gives each label set's value). */
+  private gauge(name: string, help: string, labelNames: readonly string[], read: () => [Record<string, string>, number][]): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.set(labels, value);
+      },
+    });
+  }
+
+  /**
+   * A counter whose totals are kept elsewhere (plain numbers on the hot path,
+   * the subscription runners' counts): set to them at each scrape.
+   */
+  private totals(name: string, help: string, labelNames: readonly string[], read: () => [Record<string, string>, number][]): void {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.inc(labels, value);
+      },
+    });
   }
 
   /** The product of a type the catalog knows; UNKNOWN for both otherwise. */
