@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { AppliedOffset, createCompactedTopic, whileRetriable } from "@meshstream/channel";
-import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer } from "kafkajs";
+import { CompactedTopicLog } from "@meshstream/channel";
+import { Kafka, logLevel, type KafkaConfig } from "kafkajs";
 import type { CatalogStore, StoredEntry } from "./catalog-store";
 import { CatalogError, type AccessRevision, type DataProduct, type EventType, type SchemaVersion } from "./model";
 
@@ -42,44 +42,28 @@ interface Accepted {
  */
 export class KafkaCatalogStore implements CatalogStore {
   private readonly entries = new Map<string, Accepted>();
-  private readonly applied = new AppliedOffset();
   /** Tombstones of lost proposals still being sent: close() lets them finish. */
   private readonly cleanups = new Set<Promise<unknown>>();
   /** Proposals of this instance not yet applied: what others wrote is the rest. */
   private readonly mine = new Set<string>();
   private readonly others = new Set<(entry: StoredEntry) => void>();
+  /** Set by open(): the log applies its records through this store, which must exist first. */
+  private log!: CompactedTopicLog;
 
   private constructor(
-    private readonly admin: Admin,
-    private readonly producer: Producer,
-    private readonly consumer: Consumer,
     private readonly topic: string,
     private readonly readBackTimeoutMs: number,
   ) {}
 
   static async open(options: KafkaCatalogStoreOptions): Promise<KafkaCatalogStore> {
     const kafka = new Kafka({ clientId: "meshstream-catalog", brokers: [...options.brokers], ssl: options.ssl, sasl: options.sasl, logLevel: logLevel.NOTHING });
-    const store = new KafkaCatalogStore(
-      kafka.admin(),
-      kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
-      // A writer waits to read its own record back: fetches return at once when there is data, and idle ones soon.
-      kafka.consumer({ groupId: `meshstream-catalog-${randomUUID()}`, maxWaitTimeInMs: 100 }),
-      options.topic,
-      options.readBackTimeoutMs ?? 30_000,
-    );
-    await store.admin.connect();
-    await createCompactedTopic(store.admin, options.topic, options);
-    await store.producer.connect();
-    const high = BigInt((await whileRetriable(() => store.admin.fetchTopicOffsets(options.topic)))[0]?.high ?? "0");
-    await store.consumer.connect();
-    // Another instance starting at the same moment may have just made the topic: its metadata can lag.
-    await whileRetriable(() => store.consumer.subscribe({ topic: options.topic, fromBeginning: true }));
-    await store.consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ message }) => store.apply(BigInt(message.offset), message.key?.toString(), message.value),
-    });
+    const store = new KafkaCatalogStore(options.topic, options.readBackTimeoutMs ?? 30_000);
     // Loaded once everything written before the start is applied.
-    if (high > 0n) await store.readBack(high - 1n);
+    store.log = await CompactedTopicLog.open(kafka, options.topic, options, (offset, key, value) => store.apply(offset, key, value), {
+      groupPrefix: "meshstream-catalog",
+      timeoutMs: store.readBackTimeoutMs,
+      timedOut: (offset) => store.readBackTimedOut(offset),
+    });
     return store;
   }
 
@@ -133,11 +117,11 @@ export class KafkaCatalogStore implements CatalogStore {
 
   async close(): Promise<void> {
     await Promise.allSettled(this.cleanups);
-    await Promise.allSettled([this.consumer.disconnect(), this.producer.disconnect(), this.admin.disconnect()]);
+    await this.log.close();
   }
 
   /** The one rule every instance applies, in log order. */
-  private apply(offset: bigint, recordKey: string | undefined, value: Buffer | null): void {
+  private apply(offset: bigint, recordKey: string, value: Buffer | null): void {
     if (recordKey && value) {
       const space = recordKey.lastIndexOf(" ");
       const key = space < 0 ? recordKey : recordKey.slice(0, space);
@@ -148,7 +132,6 @@ export class KafkaCatalogStore implements CatalogStore {
         if (!this.mine.has(proposal)) for (const listener of this.others) listener({ kind: key.slice(0, key.indexOf("/")), value: entry } as StoredEntry);
       }
     }
-    this.applied.advance(offset);
   }
 
   /** A schema version or an access revision is accepted only after its predecessor: numbers stay dense. */
@@ -163,12 +146,10 @@ export class KafkaCatalogStore implements CatalogStore {
   private async propose(key: string, entry: Entry): Promise<boolean> {
     const proposal = randomUUID();
     const recordKey = `${key} ${proposal}`;
-    let offset: bigint;
     this.mine.add(proposal);
     try {
-      const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: recordKey, value: JSON.stringify(entry) }] });
-      offset = BigInt(meta!.baseOffset!);
-      await this.readBack(offset);
+      const offset = await this.log.send(recordKey, JSON.stringify(entry));
+      await this.log.appliedUpTo(offset, this.readBackTimeoutMs, (o) => this.readBackTimedOut(o));
     } catch (err) {
       if (err instanceof CatalogError) throw err;
       throw new CatalogError("unavailable", `the catalog topic ${this.topic} did not take the write: ${err instanceof Error ? err.message : String(err)}`);
@@ -178,16 +159,15 @@ export class KafkaCatalogStore implements CatalogStore {
     const won = this.entries.get(key)?.proposal === proposal;
     // A losing proposal has no use: let compaction remove it.
     if (!won) {
-      const cleanup = this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: recordKey, value: null }] }).catch(() => undefined);
+      const cleanup = this.log.send(recordKey, null).catch(() => undefined);
       this.cleanups.add(cleanup);
       void cleanup.finally(() => this.cleanups.delete(cleanup));
     }
     return won;
   }
 
-  /** Resolves once the record at `offset` is applied here. */
-  private readBack(offset: bigint): Promise<void> {
-    return this.applied.reached(offset, this.readBackTimeoutMs, () => new CatalogError("unavailable", `the catalog topic ${this.topic} did not return offset ${offset} within ${this.readBackTimeoutMs} ms; the write may still take effect: read before retrying`));
+  private readBackTimedOut(offset: bigint): CatalogError {
+    return new CatalogError("unavailable", `the catalog topic ${this.topic} did not return offset ${offset} within ${this.readBackTimeoutMs} ms; the write may still take effect: read before retrying`);
   }
 
   private list<T>(prefix: string): T[] {

@@ -3,7 +3,7 @@ export type { PartitionedLog } from "./partitioned-log";
 export { ChannelClosedError, ChannelError, ChannelUnavailableError, EventsExpiredError, InvalidPositionError, type ChannelErrorCode } from "./errors";
 export { EmbeddedChannel } from "./embedded/embedded-channel";
 export { KafkaChannel, type KafkaChannelOptions } from "./kafka/kafka-channel";
-export { AppliedOffset, createCompactedTopic, whileRetriable } from "./kafka/compacted-topic";
+export { CompactedTopicLog, whileRetriable } from "./kafka/compacted-topic";
 export { OrderedPublisher } from "./ordered-publisher";
 export { decodePosition, encodePosition, partitionId, type Cursor } from "./position";
 export { IdempotentAppender, type IdempotencyWindow } from "./idempotency";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { AppliedOffset, createCompactedTopic, partitionId, whileRetriable } from "@meshstream/channel";
-import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer } from "kafkajs";
+import { CompactedTopicLog, partitionId } from "@meshstream/channel";
+import { Kafka, logLevel, type Consumer, type KafkaConfig } from "kafkajs";
 import { SubscriptionError, type DeadLetter, type PartitionProgress, type SubscriptionDefinition } from "./model";
 import type { SubscriptionStore } from "./subscription-store";
 
@@ -16,6 +16,9 @@ export interface KafkaSubscriptionStoreOptions {
   /** How long a member may go silent before its partitions go to others (kafkajs sessionTimeout). Default 6 s, the broker's minimum. */
   readonly sessionTimeoutMs?: number;
 }
+
+/** How long a write waits to read its own record back. */
+const readBackTimeoutMs = 30_000;
 
 /**
  * Subscriptions in a compacted Kafka topic (one partition), shared by every
@@ -37,37 +40,24 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
   private readonly definitions = new Map<string, { proposal: string; definition: SubscriptionDefinition }>();
   private readonly progressBy = new Map<string, Map<string, PartitionProgress>>();
   private readonly deadBy = new Map<string, Map<string, DeadLetter>>();
-  private readonly applied = new AppliedOffset();
   private readonly members = new Set<Consumer>();
+  /** Set by open(): the log applies its records through this store, which must exist first. */
+  private log!: CompactedTopicLog;
 
   private constructor(
     private readonly kafka: Kafka,
-    private readonly admin: Admin,
-    private readonly producer: Producer,
-    private readonly consumer: Consumer,
     private readonly topic: string,
     private readonly options: KafkaSubscriptionStoreOptions,
   ) {}
 
   static async open(options: KafkaSubscriptionStoreOptions): Promise<KafkaSubscriptionStore> {
     const kafka = new Kafka({ ...options.client, clientId: "meshstream-subscriptions", brokers: [...options.brokers], logLevel: logLevel.NOTHING });
-    const topic = `${options.topicPrefix}__subscriptions`;
-    const store = new KafkaSubscriptionStore(
-      kafka,
-      kafka.admin(),
-      kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
-      kafka.consumer({ groupId: `meshstream-subscriptions-${randomUUID()}`, maxWaitTimeInMs: 100 }),
-      topic,
-      options,
-    );
-    await store.admin.connect();
-    await createCompactedTopic(store.admin, topic, options);
-    await store.producer.connect();
-    await store.consumer.connect();
-    // Another instance starting at the same moment may have just made the topic: its metadata can lag.
-    await whileRetriable(() => store.consumer.subscribe({ topic, fromBeginning: true }));
-    await store.consumer.run({ autoCommit: false, eachMessage: async ({ message }) => store.apply(BigInt(message.offset), message.key?.toString() ?? "", message.value) });
-    await store.refresh();
+    const store = new KafkaSubscriptionStore(kafka, `${options.topicPrefix}__subscriptions`, options);
+    store.log = await CompactedTopicLog.open(kafka, store.topic, options, (_offset, key, value) => store.apply(key, value), {
+      groupPrefix: "meshstream-subscriptions",
+      timeoutMs: readBackTimeoutMs,
+      timedOut: (offset) => store.readBackTimedOut(offset),
+    });
     return store;
   }
 
@@ -122,9 +112,8 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
     await this.readBack(await this.send(`dead/${name}/${id}`, null));
   }
 
-  async refresh(): Promise<void> {
-    const high = BigInt((await whileRetriable(() => this.admin.fetchTopicOffsets(this.topic)))[0]?.high ?? "0");
-    if (high > 0n) await this.readBack(high - 1n);
+  refresh(): Promise<void> {
+    return this.log.caughtUp(readBackTimeoutMs, (offset) => this.readBackTimedOut(offset));
   }
 
   async join(definition: SubscriptionDefinition, onAssigned: (owned: ReadonlySet<string>) => void): Promise<() => Promise<void>> {
@@ -156,20 +145,19 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.members].map((m) => m.disconnect()));
-    await Promise.allSettled([this.consumer.disconnect(), this.producer.disconnect(), this.admin.disconnect()]);
+    await this.log.close();
   }
 
   private async send(key: string, value: unknown): Promise<bigint> {
     try {
-      const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key, value: value === null ? null : JSON.stringify(value) }] });
-      return BigInt(meta!.baseOffset!);
+      return await this.log.send(key, value === null ? null : JSON.stringify(value));
     } catch (err) {
       throw new SubscriptionError("unavailable", `the subscriptions topic ${this.topic} did not take the write: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
   /** The one rule every instance applies, in log order. */
-  private apply(offset: bigint, key: string, value: Buffer | null): void {
+  private apply(key: string, value: Buffer | null): void {
     const slash = key.indexOf("/");
     const kind = key.slice(0, slash);
     const rest = key.slice(slash + 1);
@@ -188,11 +176,14 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
       if (value) map.set(id, JSON.parse(value.toString()));
       else map.delete(id);
     }
-    this.applied.advance(offset);
   }
 
   /** Resolves once the record at `offset` is applied here. */
-  private readBack(offset: bigint, timeoutMs = 30_000): Promise<void> {
-    return this.applied.reached(offset, timeoutMs, () => new SubscriptionError("unavailable", `the subscriptions topic ${this.topic} did not return offset ${offset} within ${timeoutMs} ms`));
+  private readBack(offset: bigint): Promise<void> {
+    return this.log.appliedUpTo(offset, readBackTimeoutMs, (o) => this.readBackTimedOut(o));
+  }
+
+  private readBackTimedOut(offset: bigint): SubscriptionError {
+    return new SubscriptionError("unavailable", `the subscriptions topic ${this.topic} did not return offset ${offset} within ${readBackTimeoutMs} ms`);
   }
 }

@@ -1,4 +1,5 @@
-import type { Admin } from "kafkajs";
+import { randomUUID } from "node:crypto";
+import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
 
 /**
  * Calls `call` again while Kafka answers an error kafkajs marks retriable but
@@ -75,5 +76,83 @@ export class AppliedOffset {
       }, timeoutMs);
       this.waiters.push(waiter);
     });
+  }
+}
+
+/**
+ * A store's state as a one-partition compacted topic that every instance
+ * applies in memory, in log order, with the same rule (`apply`): the topic is
+ * made if absent, records go out through an idempotent producer (acks=all),
+ * and a consumer of this instance's own reads them all from the beginning. A
+ * writer can wait until its record is applied here (read your write). The
+ * catalog and the durable subscriptions keep their state so.
+ */
+export class CompactedTopicLog {
+  private readonly applied = new AppliedOffset();
+
+  private constructor(
+    readonly topic: string,
+    private readonly admin: Admin,
+    private readonly producer: Producer,
+    private readonly consumer: Consumer,
+  ) {}
+
+  /**
+   * Resolves once everything written before the start is applied (within
+   * `wait.timeoutMs`, else `wait.timedOut(offset)`). `wait.groupPrefix`
+   * names this instance's reading group (a new one each start: it reads from
+   * the beginning).
+   */
+  static async open(
+    kafka: Kafka,
+    topic: string,
+    replication: { replicationFactor?: number; minInsyncReplicas?: number },
+    apply: (offset: bigint, key: string, value: Buffer | null) => void,
+    wait: { readonly groupPrefix: string; readonly timeoutMs: number; timedOut(offset: bigint): Error },
+  ): Promise<CompactedTopicLog> {
+    const log = new CompactedTopicLog(
+      topic,
+      kafka.admin(),
+      kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
+      // A writer waits to read its own record back: fetches return at once when there is data, and idle ones soon.
+      kafka.consumer({ groupId: `${wait.groupPrefix}-${randomUUID()}`, maxWaitTimeInMs: 100 }),
+    );
+    await log.admin.connect();
+    await createCompactedTopic(log.admin, topic, replication);
+    await log.producer.connect();
+    await log.consumer.connect();
+    // Another instance starting at the same moment may have just made the topic: its metadata can lag.
+    await whileRetriable(() => log.consumer.subscribe({ topic, fromBeginning: true }));
+    await log.consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        const offset = BigInt(message.offset);
+        apply(offset, message.key?.toString() ?? "", message.value);
+        log.applied.advance(offset);
+      },
+    });
+    await log.caughtUp(wait.timeoutMs, wait.timedOut);
+    return log;
+  }
+
+  /** Sends one record (a null value: a tombstone); resolves with its offset once the brokers have it. */
+  async send(key: string, value: string | null): Promise<bigint> {
+    const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key, value }] });
+    return BigInt(meta!.baseOffset!);
+  }
+
+  /** Resolves once the record at `offset` is applied here; rejects with `timedOut(offset)` after `timeoutMs`. */
+  appliedUpTo(offset: bigint, timeoutMs: number, timedOut: (offset: bigint) => Error): Promise<void> {
+    return this.applied.reached(offset, timeoutMs, () => timedOut(offset));
+  }
+
+  /** Resolves once everything written before the call, by this instance or any other, is applied here. */
+  async caughtUp(timeoutMs: number, timedOut: (offset: bigint) => Error): Promise<void> {
+    const high = BigInt((await whileRetriable(() => this.admin.fetchTopicOffsets(this.topic)))[0]?.high ?? "0");
+    if (high > 0n) await this.appliedUpTo(high - 1n, timeoutMs, timedOut);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.consumer.disconnect(), this.producer.disconnect(), this.admin.disconnect()]);
   }
 }
