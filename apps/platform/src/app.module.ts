@@ -9,7 +9,6 @@ import type { PlatformConfig } from "./config/config";
 import { ConfigModule, PLATFORM_CONFIG } from "./config/config.module";
 import { HttpModule } from "./http/http.module";
 import { IngestModule } from "./ingest/ingest.module";
-import { grpcMetricsInterceptor } from "./observability/grpc-metrics";
 import type { PlatformMetrics } from "./observability/metrics";
 import { ObservabilityModule } from "./observability/observability.module";
 import { PLATFORM_METRICS } from "./observability/tokens";
@@ -35,7 +34,7 @@ export class AppModule {
             tls: c.tls,
             authenticate: (credentials, site) => authenticator.authenticate(credentials, site),
             tracer: new GrpcCallTracer(),
-            interceptors: metrics ? [grpcMetricsInterceptor(metrics)] : [],
+            onCallEnd: metrics ? (call) => metrics.grpcCallEnded(call) : undefined,
           }),
         }),
         AccessModule,

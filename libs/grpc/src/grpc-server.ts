@@ -36,8 +36,8 @@ export interface GrpcServerOptions {
   readonly authenticate?: (credentials: Credentials, site: CallSite) => Caller | Promise<Caller>;
   /** A span per call, in which its handler runs (the application's OpenTelemetry adapter). */
   readonly tracer?: CallTracer;
-  /** More grpc-js interceptors, after the one that opens each call's scope (metrics, say). */
-  readonly interceptors?: readonly grpc.ServerInterceptor[];
+  /** Told of every call as it ends, with what the log line says (metrics, say). */
+  readonly onCallEnd?: (entry: CallLogEntry) => void;
 }
 
 /** Readiness: SERVING only while the platform accepts calls (also per service, by its full name). */
@@ -86,7 +86,7 @@ export class GrpcServer {
       ...keepalive,
       "grpc.max_receive_message_length": options.maxMessageBytes,
       // grpc-js wraps its own call in the first interceptor first: the write window sits next to it.
-      interceptors: [writeWindowInterceptor(), callInterceptor(options.tracer, options.logCall), ...(options.interceptors ?? [])],
+      interceptors: [writeWindowInterceptor(), callInterceptor(options.tracer, callEnded(options.logCall, options.onCallEnd))],
     });
     this.health.set(READINESS, ServingStatus.NOT_SERVING);
     // Open to anyone, as reflection is (it is not registered through here): probes carry no token.
@@ -191,4 +191,13 @@ export class GrpcServer {
   private setAll(status: ServingStatus): void {
     for (const name of this.health.services) if (name !== LIVENESS) this.health.set(name, status);
   }
+}
+
+/** The one callback the call interceptor gets for the log line and the other listeners, or none when nobody listens. */
+function callEnded(...listeners: (((entry: CallLogEntry) => void) | undefined)[]): ((entry: CallLogEntry) => void) | undefined {
+  const present = listeners.filter((l) => l !== undefined);
+  if (present.length === 0) return undefined;
+  return (entry) => {
+    for (const listener of present) listener(entry);
+  };
 }

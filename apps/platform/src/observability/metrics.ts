@@ -71,7 +71,7 @@ export class PlatformMetrics {
     buckets: lagBuckets,
     registers: [this.registry],
   });
-  readonly grpcHandled = new Counter({
+  private readonly grpcHandled = new Counter({
     name: "meshstream_grpc_server_handled_total",
     help: "gRPC calls completed, by method and status code",
     labelNames: ["method", "code"] as const,
@@ -90,7 +90,7 @@ export class PlatformMetrics {
     buckets: [...latencyBuckets, 10, 60, 600],
     registers: [this.registry],
   });
-  readonly grpcHandlingSeconds = new Histogram({
+  private readonly grpcHandlingSeconds = new Histogram({
     name: "meshstream_grpc_server_handling_seconds",
     help: "gRPC call duration, from its metadata to its status, by method",
     labelNames: ["method"] as const,
@@ -218,6 +218,16 @@ export class PlatformMetrics {
 
   refused(type: string | undefined, err: unknown): void {
     this.ingestEvents.inc({ ...this.labelsOf(type), outcome: refusalOf(err) });
+  }
+
+  /**
+   * One gRPC call ended, as its log line says it. Only registered methods get
+   * there (grpc-js answers others UNIMPLEMENTED itself), so the `method` label
+   * is bounded by the API.
+   */
+  grpcCallEnded(call: { method: string; code: string; durationMs: number }): void {
+    this.grpcHandled.inc({ method: call.method, code: call.code });
+    this.grpcHandlingSeconds.observe({ method: call.method }, call.durationMs / 1000);
   }
 
   /** One HTTP request answered; a path no route matched is counted under the route "unmatched", whatever it was. */
