@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import { KafkaChannel } from "@meshstream/channel";
 import { IngestService, SubscribeService, type SubscribeResponse } from "@meshstream/proto";
 import { Kafka, logLevel } from "kafkajs";
 import { TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
-import { paced, report, summarize } from "../stats";
+import { cpuSeconds, paced, report, summarize } from "../stats";
 
 // npm run bench -- subscribe [events, default 50,000] [filters]: latency at 1,000 events/s from a unary Publish
 // to the delivery and from a write straight to Kafka to the delivery (the subscribe path alone),
@@ -162,12 +162,6 @@ async function consumersOpen(metricsAddress: string): Promise<number> {
  * platform had open on the topic (one partition) meanwhile, tail included, and a raw kafkajs consumer's rate
  * reading the same events, measured right after.
  */
-/** CPU seconds a process has used (user and system), from /proc: less disturbed by the machine's load than a rate. */
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 async function laggards(platform: { address: string; metricsAddress: string; process: { pid?: number } }, brokers: string[], topic: string, stored: number) {
   let most = 0;
   let sampling = true;
@@ -179,7 +173,7 @@ async function laggards(platform: { address: string; metricsAddress: string; pro
     }
   })();
   const started = performance.now();
-  const cpuBefore = cpuSecondsOf(platform.process.pid!);
+  const cpuBefore = cpuSeconds(platform.process.pid!);
   const subs = subscribers(platform.address, 100, "earliest");
   try {
     await subs.each(stored);
@@ -189,7 +183,7 @@ async function laggards(platform: { address: string; metricsAddress: string; pro
     subs.close();
   }
   const total = (stored * 100) / ((performance.now() - started) / 1000);
-  const cpuMicros = ((cpuSecondsOf(platform.process.pid!) - cpuBefore) * 1e6) / (stored * 100);
+  const cpuMicros = ((cpuSeconds(platform.process.pid!) - cpuBefore) * 1e6) / (stored * 100);
   const raw = await rawConsumer(brokers, topic, stored);
   return { total, raw, most, cpuMicros };
 }
