@@ -52,7 +52,7 @@ export class SubscribeController implements ServiceImpl<typeof SubscribeService>
 
   async fetch(req: { filter?: EventFilter; cursor: string; maxEvents: number; wait?: Duration }, ctx: CallContext) {
     const max = Math.min(req.maxEvents || fetchLimits.defaultEvents, fetchLimits.maxEvents);
-    const waitMs = Math.min(req.wait ? millisOf(req.wait) : 0, fetchLimits.maxWaitMs);
+    const waitMs = Math.min(req.wait ? durationMs(req.wait, "wait") : 0, fetchLimits.maxWaitMs);
     const { filter, matcher } = await this.filterOf(req.filter, ctx);
     const page = await this.channel.fetch(filter, req.cursor || undefined, max, waitMs, ctx.signal);
     this.reportErrors("Fetch", matcher);
@@ -133,9 +133,10 @@ export function startOf(start: StartProto | undefined): StartPosition {
   }
 }
 
-function millisOf(d: Duration): number {
+/** A request's duration in milliseconds; a negative one is refused, naming its field. */
+export function durationMs(d: Duration, field: string): number {
   const ms = Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
-  if (ms < 0) throw new CallError("invalid_argument", "wait must not be negative", [{ field: "wait", description: "a duration of zero or more" }]);
+  if (ms < 0) throw new CallError("invalid_argument", `${field} must not be negative`, [{ field, description: "a duration of zero or more" }]);
   return ms;
 }
 

@@ -1,4 +1,4 @@
-import { durationFromMs, timestampFromDate, type Duration } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AccessControl } from "@meshstream/access";
 import { toProto } from "@meshstream/cloudevents";
 import { FilterCompiler, type DialectFilter } from "@meshstream/filters";
@@ -21,7 +21,7 @@ import type { EventChannel } from "@meshstream/channel";
 import { Inject, Injectable } from "@nestjs/common";
 import { EVENT_CHANNEL } from "../channel/channel.module";
 import { rejectedOf, rejectedStreamOf } from "../ingest/rejected-stream";
-import { specOf, startOf } from "./subscribe.controller";
+import { durationMs, specOf, startOf } from "./subscribe.controller";
 
 /** Deliveries sent in one response at most, of those already waiting. */
 const maxBatch = 100;
@@ -166,12 +166,6 @@ function apply(consumer: Consumer, req: ConsumeRequest): void {
   consumer.ack(req.ackIds);
   consumer.nack(req.nackIds);
   for (const change of req.deadlineChanges) consumer.modifyDeadline(change.ackIds, change.deadline ? durationMs(change.deadline, "deadline_changes.deadline") : 0);
-}
-
-function durationMs(d: Duration, field: string): number {
-  const ms = Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
-  if (ms < 0) throw new CallError("invalid_argument", `${field} must not be negative`, [{ field, description: "a duration of zero or more" }]);
-  return ms;
 }
 
 function subscriptionOf(d: SubscriptionDefinition): MessageInitShape<typeof SubscriptionSchema> {
