@@ -1,7 +1,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import type { CallTracer, RequestHeaders, TracedCall } from "@meshstream/grpc";
 import type { RequestTracer, TracedRequest } from "@meshstream/http";
-import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from "@opentelemetry/api";
+import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type TextMapGetter, type Tracer } from "@opentelemetry/api";
 import { headersGetter, metadataGetter, w3c } from "./trace-context";
 
 /** Every span of the platform comes from this tracer: a no-op until an SDK is registered (see tracing-sdk.ts). */
@@ -10,19 +10,25 @@ export const platformTracer = (): Tracer => trace.getTracer("meshstream");
 // OpenTelemetry's gRPC conventions: on the server, only these codes make a span an error; the rest are the client's.
 const serverErrors = new Set([2, 4, 12, 13, 14, 15]);
 
+/** A SERVER span, a child of the W3C trace context its carrier (call metadata, HTTP headers) brings, a root when none; and how to run code in it. */
+function serverSpan<C>(tracer: Tracer, name: string, attributes: Attributes, carrier: C, getter: TextMapGetter<C>): { span: Span; run: <T>(fn: () => T) => T } {
+  const parent = getter.get(carrier, "traceparent") ? w3c.extract(ROOT_CONTEXT, carrier, getter) : ROOT_CONTEXT;
+  const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  const active = trace.setSpan(parent, span);
+  return { span, run: (fn) => context.with(active, fn) };
+}
+
 /** A SERVER span per gRPC call, a child of the caller's W3C trace context, named after the method. */
 export class GrpcCallTracer implements CallTracer {
   constructor(private readonly tracer: Tracer = platformTracer()) {}
 
   start(method: string, metadata: Metadata): TracedCall {
-    const parent = metadata.get("traceparent").length ? w3c.extract(ROOT_CONTEXT, metadata, metadataGetter) : ROOT_CONTEXT;
     const [service, name] = method.split("/");
-    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.service": service, "rpc.method": name } }, parent);
-    const active = trace.setSpan(parent, span);
+    const { span, run } = serverSpan(this.tracer, method, { "rpc.system": "grpc", "rpc.service": service, "rpc.method": name }, metadata, metadataGetter);
     const spanContext = span.spanContext();
     return {
       traceId: isSpanContextValid(spanContext) ? spanContext.traceId : undefined,
-      run: (fn) => context.with(active, fn),
+      run,
       end: (code, message) => {
         span.setAttribute("rpc.grpc.status_code", code);
         if (serverErrors.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message });
@@ -37,12 +43,10 @@ export class HttpRequestTracer implements RequestTracer {
   constructor(private readonly tracer: Tracer = platformTracer()) {}
 
   start(method: string, route: string, headers: RequestHeaders): TracedRequest {
-    const parent = headers.get("traceparent") ? w3c.extract(ROOT_CONTEXT, headers, headersGetter) : ROOT_CONTEXT;
-    const span = this.tracer.startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER, attributes: { "http.request.method": method, ...(route ? { "http.route": route } : {}) } }, parent);
-    const active = trace.setSpan(parent, span);
+    const { span, run } = serverSpan(this.tracer, route ? `${method} ${route}` : method, { "http.request.method": method, ...(route ? { "http.route": route } : {}) }, headers, headersGetter);
     let ended = false;
     return {
-      run: (fn) => context.with(active, fn),
+      run,
       end: (status) => {
         if (ended) return;
         ended = true;
