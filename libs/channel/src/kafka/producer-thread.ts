@@ -3,8 +3,8 @@ import { Worker } from "node:worker_threads";
 import { ChannelError } from "../errors";
 import type { ProducerReply, ProducerRequest, ProducerThreadInit, StoredRange, TopicRecords } from "./producer-protocol";
 
-type Op = ProducerRequest extends infer R ? (R extends { op: infer O } ? O : never) : never;
-type Call = { [K in Op]: Omit<Extract<ProducerRequest, { op: K }>, "id"> }[Op];
+/** A request before it gets its id. */
+type Call = { [K in ProducerRequest["op"]]: Omit<Extract<ProducerRequest, { op: K }>, "id"> }[ProducerRequest["op"]];
 
 /**
  * The channel's producer, run on a thread of its own (producer-worker-main.ts):
