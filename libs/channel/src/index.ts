@@ -1,3 +1,5 @@
+// Before any Kafka client is made, in every process and thread that loads the channel: see the file.
+import "./kafka/request-queue-fix";
 export type { ChannelFilter, ChannelStats, Delivery, EventChannel, FetchPage, OutgoingEvent, StartPosition, SubscribeOptions } from "./event-channel";
 export type { PartitionedLog } from "./partitioned-log";
 export { ChannelClosedError, ChannelError, ChannelUnavailableError, EventsExpiredError, InvalidPositionError, type ChannelErrorCode } from "./errors";

@@ -1,3 +1,4 @@
+import "./request-queue-fix";
 import { parentPort, workerData } from "node:worker_threads";
 import { Kafka, logLevel, type Message, type Producer } from "kafkajs";
 import { ChannelError } from "../errors";
