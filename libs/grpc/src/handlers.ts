@@ -52,14 +52,23 @@ function inScopeOf(call: ServerCall, method: string, streams = false): <T>(body:
   return streams ? (body) => runInCall(scope, body) : (body) => traced.run(() => runInCall(scope, body));
 }
 
-/** A call's context for its handler: who calls, cancellation, headers. */
+/**
+ * A call's context for its handler: who calls, cancellation, headers.
+ * `release()` once the handler is done: grpc-js reports every call "cancelled"
+ * when its HTTP/2 stream closes, answered or not, and every answered call
+ * then made an error, its stack captured, for a handler long gone.
+ */
 function openContext(call: ServerCall, method: string, caller: Caller, streams?: ActiveCalls) {
   const controller = new AbortController();
   const cancelled = () => controller.abort(new CallError("cancelled", "cancelled by the client"));
   // Authentication may have taken a moment: the client may be gone already.
   if (call.cancelled) cancelled();
-  else (call as NodeJS.EventEmitter).on("cancelled", cancelled);
-  const release = streams ? streams.track(controller) : () => true;
+  else (call as NodeJS.EventEmitter).once("cancelled", cancelled);
+  const untrack = streams?.track(controller);
+  const release = () => {
+    (call as NodeJS.EventEmitter).off("cancelled", cancelled);
+    untrack?.();
+  };
   let headerSent = false;
   const sendHeader = () => {
     if (headerSent || call.cancelled) return;
