@@ -38,4 +38,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "dist/apps/platform/src/healthcheck.js"]
 # node as PID 1 gets SIGTERM directly: the platform drains and exits 0.
 STOPSIGNAL SIGTERM
-CMD ["node", "--enable-source-maps", "dist/apps/platform/src/main.js"]
+CMD ["node", "--max-semi-space-size=64", "--enable-source-maps", "dist/apps/platform/src/main.js"]

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../harness/platform";
+import { PLATFORM_NODE_FLAGS, repoRoot } from "../harness/platform";
 import { run } from "../harness/run";
 import { tempDir } from "../harness/temp";
 import { toolPath } from "../harness/tool-paths";
@@ -34,6 +34,14 @@ describe("the Dockerfile", () => {
     expect(finalStage).toContain('CMD ["node", "dist/apps/platform/src/healthcheck.js"]');
     expect(finalStage).toContain("npm ci --omit=dev");
     expect(finalStage.match(/^COPY .*$/gm)).toEqual(["COPY package.json package-lock.json ./", "COPY --from=build /src/dist ./dist", "COPY schemas ./schemas"]);
+  });
+
+  it("starts the platform with the V8 flags of npm's start scripts and the test harness", () => {
+    const flags = PLATFORM_NODE_FLAGS.map((f) => `"${f}", `).join("");
+    expect(finalStage).toContain(`CMD ["node", ${flags}"--enable-source-maps", "dist/apps/platform/src/main.js"]`);
+    const { scripts } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(scripts.start).toBe(`exec node ${PLATFORM_NODE_FLAGS.join(" ")} -r @swc-node/register apps/platform/src/main.ts`);
+    expect(scripts["start:prod"]).toBe(`exec node ${PLATFORM_NODE_FLAGS.join(" ")} --enable-source-maps dist/apps/platform/src/main.js`);
   });
 });
 
