@@ -6,9 +6,9 @@
  * which Node takes as 1 ms (Node 24 also prints a TimeoutNegativeWarning).
  * Upstream: tulios/kafkajs#1556, #1704 and #1751, with fixes proposed (#1667)
  * but not released. Every client of the platform has this loop: the producer
- * thread, the tails, the stores and the probe. So each of its threads woke up
- * thousands of times a second, and on a 2-core machine that is CPU taken from
- * the calls it serves.
+ * thread, the tails, the stores and the probe. Measured on an idle platform on
+ * Kafka (Node 24): 5.5% of a core and 22,756 context switches of its main
+ * thread in its first ~35 s, against 1.7% and 3,357 with this fix.
  *
  * This applies the fix proposed upstream: no check is scheduled while nothing
  * is pending and no throttle is in force. A request that has to wait is
