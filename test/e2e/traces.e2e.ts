@@ -27,6 +27,15 @@ const withTrace = (traceparent: string, tracestate?: string) => {
   return metadata;
 };
 const attribute = (r: SubscribeResponse, name: string) => r.delivery?.event?.attributes[name]?.attr.value;
+/** The seed's event published over REST with a producer's `traceparent` header: the response's status. */
+const postWithTrace = async (httpUrl: string, traceparent: string) =>
+  (
+    await fetch(`${httpUrl}/events/${encodeURIComponent(type)}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent },
+      body: '{"first":"Bo","Last":"Lee"}',
+    })
+  ).status;
 
 describe("server spans, seen by an in-memory exporter", () => {
   const exporter = new InMemorySpanExporter();
@@ -63,12 +72,7 @@ describe("server spans, seen by an in-memory exporter", () => {
 
   it("makes a SERVER span per HTTP request too, named by its route, a child of the caller's span, with store inside it", async () => {
     const producer = producerContext();
-    const posted = await fetch(`${platform.httpUrl}/events/${encodeURIComponent(type)}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", traceparent: producer.traceparent },
-      body: '{"first":"Bo","Last":"Lee"}',
-    });
-    expect(posted.status).toBe(202);
+    expect(await postWithTrace(platform.httpUrl, producer.traceparent)).toBe(202);
     const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === producer.traceId);
     const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
     expect(server.name).toBe("POST /events/:type");
@@ -157,12 +161,7 @@ describe("the trace context from producer to subscriber (CloudEvents distributed
     expect((await sse.response).statusCode).toBe(200);
     const overHttp = producerContext();
     const overGrpc = producerContext();
-    const posted = await fetch(`${platform.httpUrl}/events/${encodeURIComponent(type)}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", traceparent: overHttp.traceparent },
-      body: '{"first":"Bo","Last":"Lee"}',
-    });
-    expect(posted.status).toBe(202);
+    expect(await postWithTrace(platform.httpUrl, overHttp.traceparent)).toBe(202);
     expect(await publish(event(), withTrace(overGrpc.traceparent))).toBeNull();
     const delivered = (await sse.first(2, 30_000)).map((m) => JSON.parse(m.data) as { traceparent?: string });
     sse.close();
