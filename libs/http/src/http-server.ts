@@ -9,7 +9,7 @@ import { connectRoutes, type InternalErrorSink } from "./connect";
 import { DualServer } from "./dual-server";
 import { httpProblem, problemContentType, problemOf, type Problem } from "./problem";
 import { publishRoutes } from "./publish-routes";
-import { traceRequests, type RequestTracer } from "./request-tracer";
+import { routeOf, traceRequests, type RequestTracer } from "./request-tracer";
 import type { Services } from "./services";
 import { subscribeRoutes } from "./subscribe-routes";
 
@@ -146,7 +146,7 @@ export class HttpServer {
     if (options.logRequest) {
       const log = options.logRequest;
       app.addHook("onResponse", async (request, reply) =>
-        log({ method: request.method, url: request.url, route: request.is404 ? "" : (request.routeOptions.url ?? ""), status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 1000) / 1000, peer: incomingCall(request).peer }),
+        log({ method: request.method, url: request.url, route: routeOf(request), status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 1000) / 1000, peer: incomingCall(request).peer }),
       );
     }
 

@@ -17,6 +17,11 @@ export interface TracedRequest {
   end(status: number): void;
 }
 
+/** The pattern of the route a request matched (`/catalog/types/:type`, a Connect method's path), "" when none did: a bounded label. */
+export function routeOf(request: FastifyRequest): string {
+  return request.is404 ? "" : (request.routeOptions.url ?? "");
+}
+
 /**
  * Traces every request from its first hook (so that one refused by
  * authentication has its span too) until its response is done or the client
@@ -26,7 +31,7 @@ export interface TracedRequest {
 export function traceRequests(app: FastifyInstance, tracer: RequestTracer): void {
   const traced = new WeakMap<FastifyRequest, TracedRequest>();
   app.addHook("onRequest", async (request, reply) => {
-    const span = tracer.start(request.method, request.is404 ? "" : (request.routeOptions.url ?? ""), headersOf(request.headers));
+    const span = tracer.start(request.method, routeOf(request), headersOf(request.headers));
     traced.set(request, span);
     reply.raw.once("close", () => span.end(reply.statusCode));
   });
