@@ -23,8 +23,8 @@ type Result = { result: { case: "receipt"; value: { id: string; position: string
 @GrpcService(IngestService)
 export class IngestController implements ServiceImpl<typeof IngestService> {
   private readonly logger = new Logger("ingest");
-  /** The channel write, timed and traced; its events counted accepted once durable. */
-  private readonly store = (events: OutgoingEvent[]): Promise<string[]> => this.instruments.store(events, () => this.channel.publish(events));
+  /** The channel write, timed and (unless `traced` is false) traced; its events counted accepted once durable. */
+  private readonly store = (events: readonly OutgoingEvent[], traced = true): Promise<string[]> => this.instruments.store(events, () => this.channel.publish(events), traced);
 
   constructor(
     private readonly validator: EventValidator,
@@ -67,7 +67,7 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
    */
   async *publishStream(requests: AsyncIterable<PublishStreamRequest>, ctx: CallContext) {
     // No spans inside a stream (see the gRPC handlers): its server span covers it.
-    const publisher = new OrderedPublisher({ publish: (events) => this.instruments.store(events, () => this.channel.publish(events), false) });
+    const publisher = new OrderedPublisher({ publish: (events) => this.store(events, false) });
     const results = new InOrder<Result>(4096);
     void (async () => {
       try {

@@ -126,7 +126,7 @@ export class PlatformMetrics {
     });
   }
 
-  /** The gRPC server exists after the metrics (its interceptors need them): it is read from then on. */
+  /** The gRPC server exists after the metrics (it reports each call's end to them): it is read from then on. */
   watchStreams(openStreams: () => number): void {
     this.gauge("meshstream_grpc_open_streams", "Streaming gRPC calls open now (Subscribe, PublishStream, health Watch, …)", [], () => [[{}, openStreams()]]);
   }
