@@ -20,6 +20,12 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** CPU microseconds per unit of work (event, delivery) each process uses from now until the returned function is called. */
+export function cpuMicrosPer(pids: readonly number[], units: number): () => number[] {
+  const before = pids.map(cpuSeconds);
+  return () => pids.map((pid, i) => ((cpuSeconds(pid) - before[i]!) * 1e6) / units);
+}
+
 export function summarize(latenciesMs: number[]): { p50: number; p99: number; max: number } {
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };

@@ -11,7 +11,7 @@ import { TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
 import { personData, personEvent } from "../events";
-import { concurrentRate, cpuSeconds, paced, report, summarize } from "../stats";
+import { concurrentRate, cpuMicrosPer, paced, report, summarize } from "../stats";
 import { authOverhead } from "./auth";
 
 // npm run bench -- ingest [events, default 20,000] [auth]: PublishStream throughput of the running platform
@@ -89,12 +89,6 @@ async function unaryAgainstFloor(address: string, rounds = 4, seconds = 5): Prom
   return { unary: summarize(publish), floor: summarize(health) };
 }
 
-/** CPU microseconds per event each process uses from now until the returned function is called. */
-function cpuPerEvent(pids: readonly number[], events: number): () => number[] {
-  const before = pids.map(cpuSeconds);
-  return () => pids.map((pid, i) => Math.round(((cpuSeconds(pid) - before[i]!) * 1e6) / events));
-}
-
 /**
  * A kafkajs producer alone on the same broker, `total` records in batches of
  * 500: our CloudEvent records as the channel writes them (idempotent, one
@@ -156,12 +150,12 @@ export async function main(): Promise<void> {
     const platform = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(",") });
     try {
       await publishStream(platform.address);
-      const cpu = cpuPerEvent([platform.process.pid!, process.pid, broker.pid()!], total);
+      const cpu = cpuMicrosPer([platform.process.pid!, process.pid, broker.pid()!], total);
       const ours = await publishStream(platform.address);
-      const [server, client, kafka] = cpu();
-      const rawCpu = cpuPerEvent([process.pid, broker.pid()!], total);
+      const [server, client, kafka] = cpu().map(Math.round);
+      const rawCpu = cpuMicrosPer([process.pid, broker.pid()!], total);
       const records = await rawProducer(broker.brokers, "meshstream.people", true);
-      const [producer, rawKafka] = rawCpu();
+      const [producer, rawKafka] = rawCpu().map(Math.round);
       const bare = await rawProducer(broker.brokers, "meshstream.people", false);
       rows.push(["PublishStream, Kafka channel", `${Math.round(ours.rate)} events/s; write→answer at full speed, queueing included: ${show(summarize(ours.latencies))}`]);
       // Where the machine's cores go: the bound the three processes together put on events/s here.

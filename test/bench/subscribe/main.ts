@@ -6,7 +6,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
-import { cpuSeconds, paced, report, summarize } from "../stats";
+import { cpuMicrosPer, paced, report, summarize } from "../stats";
 
 // npm run bench -- subscribe [events, default 50,000] [filters]: latency at 1,000 events/s from a unary Publish
 // to the delivery and from a write straight to Kafka to the delivery (the subscribe path alone),
@@ -173,7 +173,7 @@ async function laggards(platform: { address: string; metricsAddress: string; pro
     }
   })();
   const started = performance.now();
-  const cpuBefore = cpuSeconds(platform.process.pid!);
+  const platformCpu = cpuMicrosPer([platform.process.pid!], stored * 100);
   const subs = subscribers(platform.address, 100, "earliest");
   try {
     await subs.each(stored);
@@ -183,7 +183,7 @@ async function laggards(platform: { address: string; metricsAddress: string; pro
     subs.close();
   }
   const total = (stored * 100) / ((performance.now() - started) / 1000);
-  const cpuMicros = ((cpuSeconds(platform.process.pid!) - cpuBefore) * 1e6) / (stored * 100);
+  const cpuMicros = platformCpu()[0]!;
   const raw = await rawConsumer(brokers, topic, stored);
   return { total, raw, most, cpuMicros };
 }
