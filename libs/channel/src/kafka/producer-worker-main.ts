@@ -1,4 +1,6 @@
 import "./request-queue-fix";
+// Before kafkajs: it swaps two of kafkajs's modules before its producer takes them.
+import "./record-encoding-fix";
 import { parentPort, workerData } from "node:worker_threads";
 import { Kafka, logLevel, type Message, type Producer } from "kafkajs";
 import { ChannelError } from "../errors";
