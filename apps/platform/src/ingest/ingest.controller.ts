@@ -2,7 +2,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { AccessControl } from "@meshstream/access";
 import { OrderedPublisher, type EventChannel, type OutgoingEvent } from "@meshstream/channel";
 import { checkDraft, completeEvent, fromProto, type EventDraft } from "@meshstream/cloudevents";
-import { CallError, GrpcService, isDomainError, toRpcStatus, type CallContext, type ServiceImpl } from "@meshstream/grpc";
+import { CallError, GrpcService, isDomainError, toRpcStatus, withWireForm, type CallContext, type ServiceImpl } from "@meshstream/grpc";
 import { IngestService, type EventInput, type PublishStreamRequest } from "@meshstream/proto";
 import { EventValidator, type Validated } from "@meshstream/validation";
 import { Inject, Injectable, Logger } from "@nestjs/common";
@@ -13,6 +13,7 @@ import { dataOf } from "../event-input";
 import { IngestInstruments } from "../observability/ingest-instruments";
 import { withTraceContext } from "../observability/trace-context";
 import { InOrder } from "./in-order";
+import { receiptResponseBytes } from "./receipt-response";
 import { RejectedStream } from "./rejected-stream";
 
 const encoder = new TextEncoder();
@@ -82,7 +83,11 @@ export class IngestController implements ServiceImpl<typeof IngestService> {
       }
     })();
     let sequence = 0n;
-    for await (const result of results) yield { sequence: sequence++, result };
+    for await (const result of results) {
+      const response = { sequence: sequence++, result };
+      const answer = result.result;
+      yield answer.case === "receipt" ? withWireForm(response, () => receiptResponseBytes(response.sequence, answer.value)) : response;
+    }
   }
 
   private one(publisher: OrderedPublisher, event: EventInput | undefined, ctx: CallContext): Promise<Result> {
