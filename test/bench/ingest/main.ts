@@ -1,6 +1,9 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { writeSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { IdempotentAppender, type OutgoingEvent, type PartitionedLog } from "@meshstream/channel";
 import { toKafkaRecord } from "@meshstream/cloudevents";
@@ -97,7 +100,7 @@ async function unaryAgainstFloor(address: string, rounds = 4, seconds = 5): Prom
  * 500: our CloudEvent records as the channel writes them (idempotent, one
  * batch at a time), or bare records (value only, four batches in flight).
  */
-async function rawProducer(brokers: readonly string[], topic: string, cloudEvents: boolean): Promise<number> {
+export async function rawProducer(brokers: readonly string[], topic: string, cloudEvents: boolean, count = total): Promise<number> {
   const kafka = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING });
   const producer = cloudEvents ? kafka.producer({ idempotent: true, maxInFlightRequests: 1 }) : kafka.producer({ maxInFlightRequests: 4 });
   await producer.connect();
@@ -107,9 +110,21 @@ async function rawProducer(brokers: readonly string[], topic: string, cloudEvent
       const r = toKafkaRecord(personEvent());
       return { key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp };
     });
-  const rate = await concurrentRate(total, 500, cloudEvents ? 1 : 4, () => producer.send({ topic, acks: -1, messages: batch() }));
+  const rate = await concurrentRate(count, 500, cloudEvents ? 1 : 4, () => producer.send({ topic, acks: -1, messages: batch() }));
   await producer.disconnect();
   return rate;
+}
+
+/**
+ * rawProducer with our CloudEvent records, in a process of its own that loads
+ * the platform's record encoding (libs/channel's record-encoding-fix) before
+ * kafkajs, as the platform's producer thread does: the baseline of the
+ * client the platform really runs. The rows above are kafkajs as released.
+ */
+async function rawProducerWithOurEncoding(brokers: readonly string[], topic: string): Promise<{ rate: number; cpuMicrosPerRecord: number }> {
+  const fix = join(__dirname, "../../../libs/channel/src/kafka/record-encoding-fix.ts");
+  const { stdout } = await promisify(execFile)(process.execPath, [...process.execArgv, "-r", fix, join(__dirname, "raw-producer.ts"), brokers.join(","), topic, String(total)], { cwd: join(__dirname, "../../..") });
+  return JSON.parse(stdout) as { rate: number; cpuMicrosPerRecord: number };
 }
 
 export async function main(): Promise<void> {
@@ -160,6 +175,9 @@ export async function main(): Promise<void> {
       const records = await rawProducer(broker.brokers, "meshstream.people", true);
       const [producer, rawKafka] = rawCpu().map(Math.round);
       const bare = await rawProducer(broker.brokers, "meshstream.people", false);
+      const brokerCpu = cpuMicrosPer([broker.pid()!], total);
+      const encoded = await rawProducerWithOurEncoding(broker.brokers, "meshstream.people");
+      const [encodedKafka] = brokerCpu().map(Math.round);
       rows.push(["PublishStream, Kafka channel", `${Math.round(ours.rate)} events/s; write→answer at full speed, queueing included: ${show(summarize(ours.latencies))}`]);
       // Where the machine's cores go: the bound the three processes together put on events/s here.
       const bound = (1e6 * availableParallelism()) / (server! + client! + kafka!);
@@ -167,9 +185,13 @@ export async function main(): Promise<void> {
       rows.push(["raw kafkajs, our CloudEvent records (idempotent, batches of 500 awaited)", `${Math.round(records)} records/s (ratio ${(ours.rate / records).toFixed(2)})`]);
       rows.push(["…CPU per record of the raw producer (our records), the broker", `${producer} µs, ${rawKafka} µs`]);
       rows.push(["raw kafkajs, bare records (no headers, 4 batches of 500 in flight)", `${Math.round(bare)} records/s (ratio ${(ours.rate / bare).toFixed(2)})`]);
+      rows.push(["raw kafkajs with the platform's record encoding, our CloudEvent records", `${Math.round(encoded.rate)} records/s (ratio ${(ours.rate / encoded.rate).toFixed(2)})`]);
+      rows.push(["…CPU per record of that producer, the broker", `${Math.round(encoded.cpuMicrosPerRecord)} µs, ${encodedKafka} µs`]);
       result.stream_eps = Math.round(ours.rate);
       result.raw_eps = Math.round(records);
       result.ratio = Number((ours.rate / records).toFixed(2));
+      result.raw_encoded_eps = Math.round(encoded.rate);
+      result.ratio_encoded = Number((ours.rate / encoded.rate).toFixed(2));
       progress("PublishStream on Kafka done");
       await unaryAt(platform.address, 1000, 3);
       const { unary, floor } = await unaryAgainstFloor(platform.address);
