@@ -149,7 +149,7 @@ export class KafkaCatalogStore implements CatalogStore {
     this.mine.add(proposal);
     try {
       const offset = await this.log.send(recordKey, JSON.stringify(entry));
-      await this.log.appliedUpTo(offset, this.readBackTimeoutMs, (o) => this.readBackTimedOut(o));
+      await this.log.appliedUpTo(offset);
     } catch (err) {
       if (err instanceof CatalogError) throw err;
       throw new CatalogError("unavailable", `the catalog topic ${this.topic} did not take the write: ${err instanceof Error ? err.message : String(err)}`);

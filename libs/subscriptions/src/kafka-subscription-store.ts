@@ -63,7 +63,7 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
 
   async create(definition: SubscriptionDefinition): Promise<boolean> {
     const proposal = randomUUID();
-    await this.readBack(await this.send(`def/${definition.name} ${proposal}`, definition));
+    await this.log.appliedUpTo(await this.send(`def/${definition.name} ${proposal}`, definition));
     const won = this.definitions.get(definition.name)?.proposal === proposal;
     if (!won) await this.send(`def/${definition.name} ${proposal}`, null).catch(() => undefined);
     return won;
@@ -87,7 +87,7 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
     ];
     let last = -1n;
     for (const key of keys) last = await this.send(key, null);
-    await this.readBack(last);
+    await this.log.appliedUpTo(last);
     return true;
   }
 
@@ -105,15 +105,15 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
   }
 
   async putDeadLetter(name: string, letter: DeadLetter): Promise<void> {
-    await this.readBack(await this.send(`dead/${name}/${letter.id}`, letter));
+    await this.log.appliedUpTo(await this.send(`dead/${name}/${letter.id}`, letter));
   }
 
   async removeDeadLetter(name: string, id: string): Promise<void> {
-    await this.readBack(await this.send(`dead/${name}/${id}`, null));
+    await this.log.appliedUpTo(await this.send(`dead/${name}/${id}`, null));
   }
 
   refresh(): Promise<void> {
-    return this.log.caughtUp(readBackTimeoutMs, (offset) => this.readBackTimedOut(offset));
+    return this.log.caughtUp();
   }
 
   async join(definition: SubscriptionDefinition, onAssigned: (owned: ReadonlySet<string>) => void): Promise<() => Promise<void>> {
@@ -176,11 +176,6 @@ export class KafkaSubscriptionStore implements SubscriptionStore {
       if (value) map.set(id, JSON.parse(value.toString()));
       else map.delete(id);
     }
-  }
-
-  /** Resolves once the record at `offset` is applied here. */
-  private readBack(offset: bigint): Promise<void> {
-    return this.log.appliedUpTo(offset, readBackTimeoutMs, (o) => this.readBackTimedOut(o));
   }
 
   private readBackTimedOut(offset: bigint): SubscriptionError {

@@ -79,6 +79,12 @@ export class AppliedOffset {
   }
 }
 
+/** How long a store waits for its compacted topic to be applied up to an offset, and the error it gives when that takes longer. */
+interface ReadBack {
+  readonly timeoutMs: number;
+  timedOut(offset: bigint): Error;
+}
+
 /**
  * A store's state as a one-partition compacted topic that every instance
  * applies in memory, in log order, with the same rule (`apply`): the topic is
@@ -95,20 +101,21 @@ export class CompactedTopicLog {
     private readonly admin: Admin,
     private readonly producer: Producer,
     private readonly consumer: Consumer,
+    private readonly wait: ReadBack,
   ) {}
 
   /**
-   * Resolves once everything written before the start is applied (within
-   * `wait.timeoutMs`, else `wait.timedOut(offset)`). `wait.groupPrefix`
-   * names this instance's reading group (a new one each start: it reads from
-   * the beginning).
+   * Resolves once everything written before the start is applied.
+   * `wait.groupPrefix` names this instance's reading group (a new one each
+   * start: it reads from the beginning); `wait.timeoutMs` and
+   * `wait.timedOut` bound every wait for the log to be applied, this one included.
    */
   static async open(
     kafka: Kafka,
     topic: string,
     replication: { replicationFactor?: number; minInsyncReplicas?: number },
     apply: (offset: bigint, key: string, value: Buffer | null) => void,
-    wait: { readonly groupPrefix: string; readonly timeoutMs: number; timedOut(offset: bigint): Error },
+    wait: ReadBack & { readonly groupPrefix: string },
   ): Promise<CompactedTopicLog> {
     const log = new CompactedTopicLog(
       topic,
@@ -116,6 +123,7 @@ export class CompactedTopicLog {
       kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
       // A writer waits to read its own record back: fetches return at once when there is data, and idle ones soon.
       kafka.consumer({ groupId: `${wait.groupPrefix}-${randomUUID()}`, maxWaitTimeInMs: 100 }),
+      wait,
     );
     await log.admin.connect();
     await createCompactedTopic(log.admin, topic, replication);
@@ -131,7 +139,7 @@ export class CompactedTopicLog {
         log.applied.advance(offset);
       },
     });
-    await log.caughtUp(wait.timeoutMs, wait.timedOut);
+    await log.caughtUp();
     return log;
   }
 
@@ -141,15 +149,15 @@ export class CompactedTopicLog {
     return BigInt(meta!.baseOffset!);
   }
 
-  /** Resolves once the record at `offset` is applied here; rejects with `timedOut(offset)` after `timeoutMs`. */
-  appliedUpTo(offset: bigint, timeoutMs: number, timedOut: (offset: bigint) => Error): Promise<void> {
-    return this.applied.reached(offset, timeoutMs, () => timedOut(offset));
+  /** Resolves once the record at `offset` is applied here; rejects with `timedOut(offset)` after the read-back time-out. */
+  appliedUpTo(offset: bigint): Promise<void> {
+    return this.applied.reached(offset, this.wait.timeoutMs, () => this.wait.timedOut(offset));
   }
 
   /** Resolves once everything written before the call, by this instance or any other, is applied here. */
-  async caughtUp(timeoutMs: number, timedOut: (offset: bigint) => Error): Promise<void> {
+  async caughtUp(): Promise<void> {
     const high = BigInt((await whileRetriable(() => this.admin.fetchTopicOffsets(this.topic)))[0]?.high ?? "0");
-    if (high > 0n) await this.appliedUpTo(high - 1n, timeoutMs, timedOut);
+    if (high > 0n) await this.appliedUpTo(high - 1n);
   }
 
   async close(): Promise<void> {
