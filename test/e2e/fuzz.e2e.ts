@@ -5,7 +5,7 @@ import { create, toBinary, type DescMethod, type DescService } from "@bufbuild/p
 import * as grpc from "@grpc/grpc-js";
 import { CatalogService, CompatibilityPolicy, Health, HealthCheckResponse_ServingStatus, IngestService, SubscribeService } from "@meshstream/proto";
 import fc from "fast-check";
-import { TestClient } from "../harness/grpc-client";
+import { methodPath, TestClient } from "../harness/grpc-client";
 import { startInProcessPlatform, type InProcessPlatform } from "../harness/in-process-platform";
 
 const Code = grpc.status;
@@ -49,7 +49,7 @@ interface Answer {
 
 /** Sends raw request bytes to a method over the socket and reads the status (a stream is cancelled after its first answer or a short while). */
 function callRaw(client: grpc.Client, method: DescMethod, requests: Buffer[]): Promise<Answer> {
-  const path = `/${method.parent.typeName}/${method.name}`;
+  const path = methodPath(method);
   const raw = (b: Buffer) => b;
   const deadline = Date.now() + 10_000;
   return new Promise((resolve) => {

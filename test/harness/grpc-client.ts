@@ -16,18 +16,18 @@ export class TestClient {
 
   unary<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, input: MessageInitShape<I>, metadata = new grpc.Metadata()): Promise<MessageShape<O>> {
     return new Promise((resolve, reject) =>
-      this.raw.makeUnaryRequest(path(method), serialize(method.input), deserialize(method.output), create(method.input, input), metadata, (err, out) =>
+      this.raw.makeUnaryRequest(methodPath(method), serialize(method.input), deserialize(method.output), create(method.input, input), metadata, (err, out) =>
         err ? reject(err) : resolve(out!),
       ),
     );
   }
 
   serverStream<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, input: MessageInitShape<I>): grpc.ClientReadableStream<MessageShape<O>> {
-    return this.raw.makeServerStreamRequest(path(method), serialize(method.input), deserialize(method.output), create(method.input, input));
+    return this.raw.makeServerStreamRequest(methodPath(method), serialize(method.input), deserialize(method.output), create(method.input, input));
   }
 
   bidiStream<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, metadata = new grpc.Metadata()): grpc.ClientDuplexStream<MessageShape<I>, MessageShape<O>> {
-    return this.raw.makeBidiStreamRequest(path(method), serialize(method.input), deserialize(method.output), metadata);
+    return this.raw.makeBidiStreamRequest(methodPath(method), serialize(method.input), deserialize(method.output), metadata);
   }
 
   close(): void {
@@ -35,7 +35,8 @@ export class TestClient {
   }
 }
 
-const path = (m: DescMethod) => `/${m.parent.typeName}/${m.name}`;
+/** The HTTP/2 path of a method, as grpc-js's low-level calls take it (for clients sending bytes of their own too). */
+export const methodPath = (m: DescMethod) => `/${m.parent.typeName}/${m.name}`;
 const serialize = (schema: DescMessage) => (m: MessageShape<DescMessage>) => Buffer.from(toBinary(schema, m));
 const deserialize = <O extends DescMessage>(schema: O) => (b: Buffer) => fromBinary(schema, b);
 

@@ -10,7 +10,7 @@ import { toKafkaRecord } from "@meshstream/cloudevents";
 import { Health, IngestService, PublishStreamRequestSchema, type PublishStreamResponse } from "@meshstream/proto";
 import * as grpc from "@grpc/grpc-js";
 import { Kafka, logLevel, type Message } from "kafkajs";
-import { TestClient } from "../../harness/grpc-client";
+import { methodPath, TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { startPlatform } from "../../harness/platform";
 import { personData, personEvent } from "../events";
@@ -34,7 +34,7 @@ export async function publishStream(address: string, metadata?: grpc.Metadata, w
   // The load generator encodes each request once (identical requests, when the platform makes the ids):
   // its CPU is taken from the same two cores as the platform's.
   const method = IngestService.method.publishStream;
-  const call = client.raw.makeBidiStreamRequest(`/${IngestService.typeName}/${method.name}`, (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength), (b: Buffer) => fromBinary(method.output, b), metadata ?? new grpc.Metadata());
+  const call = client.raw.makeBidiStreamRequest(methodPath(method), (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength), (b: Buffer) => fromBinary(method.output, b), metadata ?? new grpc.Metadata());
   const written: number[] = [];
   const latencies: number[] = [];
   const started = performance.now();
