@@ -19,9 +19,10 @@ import { authOverhead } from "./auth";
 
 // npm run bench -- ingest [events, default 60,000: a stream of ~3 s, long enough to outlast the machine's noise] [auth]: PublishStream throughput of the running platform
 // over real gRPC, embedded and on Kafka, next to a raw kafkajs producer writing the same events, the
-// latency of unary Publish calls at 1,000 requests/s on Kafka next to two floors (Health/Check, a raw kafkajs send), and access control's cost (auth none vs
-// jwt, in one run); with "auth", only the latter; with "idempotency", only PublishStream with the idempotency
-// window on (the default) and off, embedded and on Kafka, in turns.
+// latency of unary Publish calls at 1,000 requests/s on Kafka next to two floors (Health/Check, a raw
+// kafkajs send), and access control's cost (auth none vs jwt, in one run); with "auth", only the latter;
+// with "idempotency", only PublishStream with the idempotency window on (the default) and off, embedded
+// and on Kafka, in turns.
 const total = Number(process.argv[3] ?? 60_000);
 const onlyAuth = process.argv[4] === "auth";
 const onlyIdempotency = process.argv[4] === "idempotency";
