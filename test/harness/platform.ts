@@ -44,7 +44,8 @@ export interface ProductionTree {
  * take 20 s and more to start it.
  */
 // The limit only catches a hang: on the shared 2-core machine, under other suites' load, a start has taken over 20 s.
-export function startPlatform(env: Record<string, string> = {}, timeoutMs = 60_000, via: "node" | "npm" | ProductionTree = "node"): Promise<RunningPlatform> {
+// `nodeFlags` replaces the start commands' V8 flags (the ingest bench measures what they buy); `npm` always uses its own.
+export function startPlatform(env: Record<string, string> = {}, timeoutMs = 60_000, via: "node" | "npm" | ProductionTree = "node", nodeFlags: readonly string[] = PLATFORM_NODE_FLAGS): Promise<RunningPlatform> {
   const started = Date.now();
   // MESHSTREAM_PROFILE_DIR=dir: the platform writes a V8 CPU profile there when it stops (for the benchmarks' notes).
   const profile = process.env.MESHSTREAM_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MESHSTREAM_PROFILE_DIR}`] : [];
@@ -52,8 +53,8 @@ export function startPlatform(env: Record<string, string> = {}, timeoutMs = 60_0
     via === "npm"
       ? ["npm", ["start", "--silent"]]
       : via === "node"
-        ? [process.execPath, [...PLATFORM_NODE_FLAGS, ...profile, "-r", "@swc-node/register", "apps/platform/src/main.ts"]]
-        : [process.execPath, [...PLATFORM_NODE_FLAGS, "--enable-source-maps", "dist/apps/platform/src/main.js"]];
+        ? [process.execPath, [...nodeFlags, ...profile, "-r", "@swc-node/register", "apps/platform/src/main.ts"]]
+        : [process.execPath, [...nodeFlags, "--enable-source-maps", "dist/apps/platform/src/main.js"]];
   const child = spawn(command, args, {
     cwd: typeof via === "object" ? via.root : repoRoot,
     env: {

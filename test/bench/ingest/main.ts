@@ -12,9 +12,9 @@ import * as grpc from "@grpc/grpc-js";
 import { Kafka, logLevel, type Message } from "kafkajs";
 import { methodPath, TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
-import { startPlatform } from "../../harness/platform";
+import { PLATFORM_NODE_FLAGS, startPlatform } from "../../harness/platform";
 import { personData, personEvent } from "../events";
-import { concurrentRate, cpuMicrosPer, paced, report, summarize } from "../stats";
+import { concurrentRate, cpuMicrosPer, median, paced, report, summarize } from "../stats";
 import { authOverhead } from "./auth";
 
 // npm run bench -- ingest [events, default 60,000: a stream of ~3 s, long enough to outlast the machine's noise] [auth]: PublishStream throughput of the running platform
@@ -22,10 +22,12 @@ import { authOverhead } from "./auth";
 // latency of unary Publish calls at 1,000 requests/s on Kafka next to two floors (Health/Check, a raw
 // kafkajs send), and access control's cost (auth none vs jwt, in one run); with "auth", only the latter;
 // with "idempotency", only PublishStream with the idempotency window on (the default) and off, embedded
-// and on Kafka, in turns.
+// and on Kafka, in turns; with "semispace", only PublishStream on Kafka with and without the start
+// commands' V8 flags (PLATFORM_NODE_FLAGS), in turns.
 const total = Number(process.argv[3] ?? 60_000);
 const onlyAuth = process.argv[4] === "auth";
 const onlyIdempotency = process.argv[4] === "idempotency";
+const onlySemiSpace = process.argv[4] === "semispace";
 const data = personData;
 const progress = (what: string) => writeSync(2, `${what}\n`);
 
@@ -174,6 +176,12 @@ export async function main(): Promise<void> {
     writeSync(1, resultLine(result));
     return;
   }
+  if (onlySemiSpace) {
+    const { rows, result } = await startFlagsGain();
+    report([["events per stream; Node", `${total.toLocaleString("en-US")}; ${process.version}`], ...rows]);
+    writeSync(1, resultLine({ ...result, node: process.versions.node }));
+    return;
+  }
   const rows: [string, string][] = [];
   const result: Record<string, number> = {};
   const embedded = await startPlatform();
@@ -274,6 +282,48 @@ async function idempotencyCost(): Promise<{ rows: [string, string][]; result: Re
   } finally {
     await broker.destroy();
   }
+  return { rows, result };
+}
+
+/**
+ * PublishStream on Kafka from platforms started with the start commands' V8
+ * flags (PLATFORM_NODE_FLAGS: the 64 MiB semi-space) and without, a new
+ * platform for each stream, in turns on one broker (the machine's load
+ * drifts), three rounds: events/s and the platform's CPU per event, each
+ * after a stream that warms the platform up.
+ */
+async function startFlagsGain(): Promise<{ rows: [string, string][]; result: Record<string, number> }> {
+  const runs = { with: [] as { rate: number; cpu: number }[], without: [] as { rate: number; cpu: number }[] };
+  const broker = await startKafka();
+  try {
+    for (let round = 0; round < 3; round++) {
+      const order = round % 2 === 0 ? (["with", "without"] as const) : (["without", "with"] as const);
+      for (const flags of order) {
+        const env = { MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(","), MESHSTREAM_KAFKA_TOPIC_PREFIX: `${flags}${round}.` };
+        const platform = await startPlatform(env, undefined, "node", flags === "with" ? PLATFORM_NODE_FLAGS : []);
+        try {
+          await publishStream(platform.address);
+          const cpu = cpuMicrosPer([platform.process.pid!], total);
+          const { rate } = await publishStream(platform.address);
+          runs[flags].push({ rate, cpu: cpu()[0]! });
+        } finally {
+          await platform.stop();
+        }
+      }
+      progress(`round ${round + 1} of 3 done`);
+    }
+  } finally {
+    await broker.destroy();
+  }
+  const rows: [string, string][] = [];
+  const result: Record<string, number> = {};
+  for (const flags of ["with", "without"] as const) {
+    const name = flags === "with" ? PLATFORM_NODE_FLAGS.join(" ") : "no V8 flags (V8's defaults)";
+    rows.push([`PublishStream on Kafka, ${name}: events/s; platform CPU per event`, runs[flags].map((r) => `${Math.round(r.rate)}; ${Math.round(r.cpu)} µs`).join(" | ")]);
+    result[`${flags}_flags_median_eps`] = Math.round(median(runs[flags].map((r) => r.rate)));
+  }
+  result.with_over_without = Number((result.with_flags_median_eps! / result.without_flags_median_eps!).toFixed(2));
+  rows.push(["medians, with → without; ratio", `${result.with_flags_median_eps} → ${result.without_flags_median_eps}; ${result.with_over_without}`]);
   return { rows, result };
 }
 
