@@ -1,4 +1,5 @@
 import { PublishResultSchema, PublishStreamResponseSchema, ReceiptSchema } from "@meshstream/proto";
+import { encode, encodingLength } from "varint";
 
 interface Receipt {
   readonly id: string;
@@ -21,24 +22,10 @@ const idKey = key(ReceiptSchema.field.id, lengthDelimited);
 const positionKey = key(ReceiptSchema.field.position, lengthDelimited);
 const dataschemaKey = key(ReceiptSchema.field.dataschema, lengthDelimited);
 
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
+/** varint's encode, returning where the next field starts. */
+const writeVarint = (buf: Buffer, at: number, n: number) => (encode(n, buf, at), at + encode.bytes!);
 
-function writeVarint(buf: Buffer, at: number, n: number): number {
-  while (n >= 128) {
-    buf[at++] = (n % 128) | 128;
-    n = Math.floor(n / 128);
-  }
-  buf[at++] = n;
-  return at;
-}
-
+// The sequence is a uint64, beyond what a number (and varint) holds exactly.
 function sequenceSize(n: bigint): number {
   let size = 1;
   while (n >= 128n) {
@@ -58,7 +45,7 @@ function writeSequence(buf: Buffer, at: number, n: bigint): number {
 }
 
 /** A proto3 string field: absent when empty, as toBinary leaves it. */
-const stringSize = (length: number) => (length === 0 ? 0 : 1 + varintSize(length) + length);
+const stringSize = (length: number) => (length === 0 ? 0 : 1 + encodingLength(length) + length);
 
 function writeString(buf: Buffer, at: number, fieldKey: number, value: string, length: number): number {
   if (length === 0) return at;
@@ -80,8 +67,8 @@ export function receiptResponseBytes(sequence: bigint, receipt: Receipt): Buffer
   const position = Buffer.byteLength(receipt.position);
   const dataschema = Buffer.byteLength(receipt.dataschema);
   const receiptSize = stringSize(id) + stringSize(position) + stringSize(dataschema);
-  const resultSize = 1 + varintSize(receiptSize) + receiptSize;
-  const buf = Buffer.allocUnsafe((sequence === 0n ? 0 : 1 + sequenceSize(sequence)) + 1 + varintSize(resultSize) + resultSize);
+  const resultSize = 1 + encodingLength(receiptSize) + receiptSize;
+  const buf = Buffer.allocUnsafe((sequence === 0n ? 0 : 1 + sequenceSize(sequence)) + 1 + encodingLength(resultSize) + resultSize);
   let at = 0;
   if (sequence !== 0n) {
     buf[at++] = sequenceKey;

@@ -1,3 +1,5 @@
+import { encode, encodingLength } from "varint";
+
 /**
  * Kafka records (v2 format) and their grouping by partition, written the way
  * kafkajs 2.2.4 writes them, byte for byte, at a fraction of its cost (see
@@ -23,25 +25,8 @@ interface EncoderLike {
 const Encoder = require("kafkajs/src/protocol/encoder") as { prototype: object };
 const kafkajsRecord = require("kafkajs/src/protocol/recordBatch/record/v0") as (input: RecordInput) => EncoderLike;
 
-/** Zigzag varint size of a non-negative safe integer n already zigzagged. */
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Buffer, offset: number, n: number): number {
-  while (n >= 128) {
-    buf[offset++] = (n % 128) | 128;
-    n = Math.floor(n / 128);
-  }
-  buf[offset++] = n;
-  return offset;
-}
-
+/** varint's encode, returning where the next field starts. */
+const writeVarint = (buf: Buffer, at: number, n: number) => (encode(n, buf, at), at + encode.bytes!);
 const zigzag = (n: number) => (n >= 0 ? 2 * n : -2 * n - 1);
 /** Bytes of a length-prefixed field, or -1 when kafkajs must decide (it throws, or has its own rule). */
 const byteLength = (v: unknown) => (typeof v === "string" ? Buffer.byteLength(v) : Buffer.isBuffer(v) ? v.length : -1);
@@ -61,17 +46,17 @@ export function encodeRecord(input: RecordInput): EncoderLike {
   const valueLength = value == null ? 0 : byteLength(value);
   if (keyLength < 0 || valueLength < 0) return kafkajsRecord(input);
   const names = Object.keys(headers);
-  let headerBytes = varintSize(2 * names.length);
+  let headerBytes = encodingLength(2 * names.length);
   for (const name of names) {
     const v = headers[name];
     const length = byteLength(v);
     if (length < 0) return kafkajsRecord(input);
     const nameLength = Buffer.byteLength(name);
-    headerBytes += varintSize(2 * nameLength) + nameLength + varintSize(2 * length) + length;
+    headerBytes += encodingLength(2 * nameLength) + nameLength + encodingLength(2 * length) + length;
   }
-  const field = (v: unknown, length: number) => (v == null ? 1 : varintSize(2 * length) + length);
-  const body = 1 + varintSize(zigzag(timestampDelta)) + varintSize(2 * offsetDelta) + field(key, keyLength) + field(value, valueLength) + headerBytes;
-  const total = varintSize(2 * body) + body;
+  const field = (v: unknown, length: number) => (v == null ? 1 : encodingLength(2 * length) + length);
+  const body = 1 + encodingLength(zigzag(timestampDelta)) + encodingLength(2 * offsetDelta) + field(key, keyLength) + field(value, valueLength) + headerBytes;
+  const total = encodingLength(2 * body) + body;
   const buf = Buffer.allocUnsafe(total);
   let at = writeVarint(buf, 0, 2 * body);
   buf[at++] = 0; // attributes: none used
