@@ -1,5 +1,3 @@
-import { encode, encodingLength } from "varint";
-
 /**
  * Kafka records (v2 format) and their grouping by partition, written the way
  * kafkajs 2.2.4 writes them, byte for byte, at a fraction of its cost (see
@@ -8,6 +6,8 @@ import { encode, encodingLength } from "varint";
  * text nor bytes, deltas beyond a safe integer) goes to kafkajs's own
  * encoder, so its answer, or its error, is unchanged.
  */
+import { encode, encodingLength } from "varint";
+
 type Bytes = Buffer | string | null | undefined;
 interface RecordInput {
   offsetDelta?: number;
@@ -95,4 +95,3 @@ export function groupMessagesPerPartition<M>({ topic, partitionMetadata, message
   }
   return groups;
 }
-
