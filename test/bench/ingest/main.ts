@@ -12,7 +12,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Kafka, logLevel, type Message } from "kafkajs";
 import { methodPath, TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
-import { PLATFORM_NODE_FLAGS, startPlatform } from "../../harness/platform";
+import { PLATFORM_NODE_FLAGS, startPlatform, type RunningPlatform } from "../../harness/platform";
 import { personData, personEvent } from "../events";
 import { concurrentRate, cpuMicrosPer, median, paced, report, summarize } from "../stats";
 import { authOverhead } from "./auth";
@@ -23,11 +23,13 @@ import { authOverhead } from "./auth";
 // kafkajs send), and access control's cost (auth none vs jwt, in one run); with "auth", only the latter;
 // with "idempotency", only PublishStream with the idempotency window on (the default) and off, embedded
 // and on Kafka, in turns; with "semispace", only PublishStream on Kafka with and without the start
-// commands' V8 flags (PLATFORM_NODE_FLAGS), in turns.
+// commands' V8 flags (PLATFORM_NODE_FLAGS), in turns; with "unary", only unary Publish's latency taken
+// apart (Health, Publish embedded and on Kafka, Kafka's floor, in turns) with the platforms' GC meanwhile.
 const total = Number(process.argv[3] ?? 60_000);
 const onlyAuth = process.argv[4] === "auth";
 const onlyIdempotency = process.argv[4] === "idempotency";
 const onlySemiSpace = process.argv[4] === "semispace";
+const onlyUnary = process.argv[4] === "unary";
 const data = personData;
 const progress = (what: string) => writeSync(2, `${what}\n`);
 
@@ -91,30 +93,42 @@ export async function unaryAt(address: string, rate: number, seconds: number, ca
 }
 
 /**
- * Unary Publish, the floor (Health/Check) and Kafka's own floor at 1,000 per
- * second in turns, `rounds` of `seconds` each, latencies pooled per kind: so
- * that all meet the same moments of a shared machine (a stall of the VM,
- * another process's burst), which one run of each after the other did not.
- * Kafka's floor is one of our CloudEvent records per send from a kafkajs
+ * Each kind of call at 1,000 per second in turns, `rounds` of `seconds` each,
+ * latencies pooled per kind: so that all meet the same moments of a shared
+ * machine (a stall of the VM, another process's burst), which one run of each
+ * after the other did not. Each is warmed up first.
+ */
+async function inTurns(kinds: readonly (() => Promise<unknown>)[], rounds = 4, seconds = 5): Promise<Summary[]> {
+  for (const send of kinds) await latenciesAt(1000, 3, send);
+  const pooled = kinds.map((): number[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, send] of kinds.entries()) pooled[i]!.push(...(await latenciesAt(1000, seconds, send)));
+  }
+  return pooled.map(summarize);
+}
+
+/**
+ * Kafka's own floor: one of our CloudEvent records per send from a kafkajs
  * producer set up as the channel's (idempotent, one request in flight, acks
  * from all replicas) on the same broker: what the client and the broker take
  * by themselves, which a Publish on Kafka cannot beat.
  */
-async function unaryAgainstFloors(address: string, brokers: readonly string[], topic: string, rounds = 4, seconds = 5): Promise<{ unary: Summary; floor: Summary; kafka: Summary }> {
+async function kafkaFloor(brokers: readonly string[], topic: string): Promise<{ send: () => Promise<unknown>; close: () => Promise<void> }> {
   const producer = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const sendOne = () => producer.send({ topic, acks: -1, messages: [cloudEventMessage()] });
+  return { send: () => producer.send({ topic, acks: -1, messages: [cloudEventMessage()] }), close: () => producer.disconnect() };
+}
+
+/** Unary Publish on Kafka in turns with its two floors, Health/Check on the same platform and Kafka's own. */
+async function unaryAgainstFloors(address: string, brokers: readonly string[], topic: string): Promise<{ unary: Summary; floor: Summary; kafka: Summary }> {
+  const client = new TestClient(address);
+  const kafka = await kafkaFloor(brokers, topic);
   try {
-    await latenciesAt(1000, 3, sendOne);
-    const [publish, health, kafka]: number[][] = [[], [], []];
-    for (let round = 0; round < rounds; round++) {
-      publish.push(...(await unaryAt(address, 1000, seconds)));
-      health.push(...(await unaryAt(address, 1000, seconds, healthCheck)));
-      kafka.push(...(await latenciesAt(1000, seconds, sendOne)));
-    }
-    return { unary: summarize(publish), floor: summarize(health), kafka: summarize(kafka) };
+    const [unary, floor, raw] = await inTurns([() => publishOne(client), () => healthCheck(client), kafka.send]);
+    return { unary: unary!, floor: floor!, kafka: raw! };
   } finally {
-    await producer.disconnect();
+    client.close();
+    await kafka.close();
   }
 }
 
@@ -182,6 +196,12 @@ export async function main(): Promise<void> {
     writeSync(1, resultLine({ ...result, node: process.versions.node }));
     return;
   }
+  if (onlyUnary) {
+    const { rows, result } = await unaryBreakdown();
+    report([["Node (platforms and this client)", process.version], ...rows]);
+    writeSync(1, resultLine({ ...result, node: process.versions.node }));
+    return;
+  }
   const rows: [string, string][] = [];
   const result: Record<string, number> = {};
   const embedded = await startPlatform();
@@ -223,7 +243,6 @@ export async function main(): Promise<void> {
       result.raw_encoded_eps = Math.round(encoded.rate);
       result.ratio_encoded = Number((ours.rate / encoded.rate).toFixed(2));
       progress("PublishStream on Kafka done");
-      await unaryAt(platform.address, 1000, 3);
       const { unary, floor, kafka: kafkaFloor } = await unaryAgainstFloors(platform.address, broker.brokers, "meshstream.people");
       rows.push(["unary Publish at 1,000 req/s, 4 × 5 s, Kafka channel", show(unary)]);
       rows.push(["unary Health/Check at 1,000 req/s, 4 × 5 s in turns with Publish (the floor)", show(floor)]);
@@ -242,6 +261,68 @@ export async function main(): Promise<void> {
   report([["events per run; Node (platform and this client)", `${total.toLocaleString("en-US")}; ${process.version}`], ...rows, ...access.rows]);
   const keys = ["stream_eps", "raw_eps", "ratio", "unary_p50_ms", "unary_p99_ms", "floor_p99_ms", "kafka_floor_p99_ms"];
   writeSync(1, resultLine({ ...Object.fromEntries(keys.map((k) => [k, result[k]!])), ...access.result, node: process.versions.node }));
+}
+
+/**
+ * Where a unary Publish's time goes, at 1,000 calls/s in turns: Health/Check
+ * (the gRPC floor), Publish on the embedded channel (validation, the
+ * CloudEvent and a durable write, no Kafka), Publish on Kafka, and Kafka's own
+ * floor; with the collections of each platform's main thread meanwhile, from
+ * its own metrics (a pause there stalls every call it serves).
+ */
+async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Record<string, number> }> {
+  const broker = await startKafka();
+  const platforms: RunningPlatform[] = [];
+  const clients: TestClient[] = [];
+  try {
+    const onKafka = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(",") });
+    // The Kafka platform serves Health/Check too: its collections are those of both kinds of calls.
+    platforms.push(onKafka, await startPlatform());
+    const [kafkaClient, embeddedClient] = platforms.map((p) => new TestClient(p.address));
+    clients.push(kafkaClient!, embeddedClient!);
+    const kafka = await kafkaFloor(broker.brokers, "meshstream.people");
+    const gcBefore = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
+    const kinds = await inTurns([() => healthCheck(kafkaClient!), () => publishOne(embeddedClient!), () => publishOne(kafkaClient!), kafka.send]);
+    const gcAfter = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
+    await kafka.close();
+    const names = ["Health/Check (the gRPC floor)", "Publish, embedded channel", "Publish, Kafka channel", "raw kafkajs, one record per send (Kafka's floor)"];
+    const keys = ["health", "embedded", "kafka", "kafka_floor"];
+    const rows: [string, string][] = kinds.map((k, i) => [`${names[i]}, 4 × 5 s at 1,000/s in turns`, show(k)]);
+    const result: Record<string, number> = {};
+    kinds.forEach((k, i) => {
+      result[`${keys[i]}_p50_ms`] = Number(k.p50.toFixed(2));
+      result[`${keys[i]}_p99_ms`] = Number(k.p99.toFixed(2));
+    });
+    for (const [i, channel] of ["Kafka", "embedded"].entries()) {
+      const spent = [...gcAfter[i]!].map(([kind, after]) => {
+        const before = gcBefore[i]!.get(kind) ?? { count: 0, seconds: 0, over10ms: 0 };
+        return { kind, count: after.count - before.count, ms: 1000 * (after.seconds - before.seconds), over10ms: after.over10ms - before.over10ms };
+      });
+      rows.push([`…the ${channel} platform's main thread, its turns and warm-ups: collections (their time, how many over 10 ms)`, spent.map((g) => `${g.kind} ${g.count} (${Math.round(g.ms)} ms, ${g.over10ms})`).join(", ")]);
+      for (const g of spent) result[`gc_${g.kind}_ms_${channel.toLowerCase()}`] = Math.round(g.ms);
+    }
+    return { rows, result };
+  } finally {
+    clients.forEach((c) => c.close());
+    await Promise.all(platforms.map((p) => p.stop()));
+    await broker.destroy();
+  }
+}
+
+/** A platform's main-thread collections so far, by kind, from prom-client's nodejs_gc_duration_seconds. */
+async function gcOf(metricsAddress: string): Promise<Map<string, { count: number; seconds: number; over10ms: number }>> {
+  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+  const byKind = new Map<string, { count: number; seconds: number; over10ms: number }>();
+  const of = (kind: string) => byKind.get(kind) ?? byKind.set(kind, { count: 0, seconds: 0, over10ms: 0 }).get(kind)!;
+  const upTo10ms = new Map<string, number>();
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count|bucket)\{(?:le="([^"]+)",)?kind="(\w+)"\} (\S+)$/gm)) {
+    const [, field, le, kind, value] = m;
+    if (field === "sum") of(kind!).seconds = Number(value);
+    else if (field === "count") of(kind!).count = Number(value);
+    else if (le === "0.01") upTo10ms.set(kind!, Number(value));
+  }
+  for (const [kind, g] of byKind) g.over10ms = g.count - (upTo10ms.get(kind) ?? 0);
+  return byKind;
 }
 
 /**
