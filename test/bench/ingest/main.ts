@@ -274,28 +274,34 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
   const broker = await startKafka();
   const platforms: RunningPlatform[] = [];
   const clients: TestClient[] = [];
+  let kafka: Awaited<ReturnType<typeof kafkaFloor>> | undefined;
   try {
     const onKafka = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(",") });
     // The Kafka platform serves Health/Check too: its collections are those of both kinds of calls.
     platforms.push(onKafka, await startPlatform());
     const [kafkaClient, embeddedClient] = platforms.map((p) => new TestClient(p.address));
     clients.push(kafkaClient!, embeddedClient!);
-    const kafka = await kafkaFloor(broker.brokers, "meshstream.people");
+    kafka = await kafkaFloor(broker.brokers, "meshstream.people");
+    const kinds = [
+      { key: "health", name: "Health/Check (the gRPC floor)", send: () => healthCheck(kafkaClient!) },
+      { key: "embedded", name: "Publish, embedded channel", send: () => publishOne(embeddedClient!) },
+      { key: "kafka", name: "Publish, Kafka channel", send: () => publishOne(kafkaClient!) },
+      { key: "kafka_floor", name: "raw kafkajs, one record per send (Kafka's floor)", send: kafka.send },
+    ];
     const gcBefore = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
-    const kinds = await inTurns([() => healthCheck(kafkaClient!), () => publishOne(embeddedClient!), () => publishOne(kafkaClient!), kafka.send]);
+    const latencies = await inTurns(kinds.map((k) => k.send));
     const gcAfter = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
-    await kafka.close();
-    const names = ["Health/Check (the gRPC floor)", "Publish, embedded channel", "Publish, Kafka channel", "raw kafkajs, one record per send (Kafka's floor)"];
-    const keys = ["health", "embedded", "kafka", "kafka_floor"];
-    const rows: [string, string][] = kinds.map((k, i) => [`${names[i]}, 4 × 5 s at 1,000/s in turns`, show(k)]);
+    const rows: [string, string][] = [];
     const result: Record<string, number> = {};
-    kinds.forEach((k, i) => {
-      result[`${keys[i]}_p50_ms`] = Number(k.p50.toFixed(2));
-      result[`${keys[i]}_p99_ms`] = Number(k.p99.toFixed(2));
-    });
+    for (const [i, { key, name }] of kinds.entries()) {
+      const l = latencies[i]!;
+      rows.push([`${name}, 4 × 5 s at 1,000/s in turns`, show(l)]);
+      result[`${key}_p50_ms`] = Number(l.p50.toFixed(2));
+      result[`${key}_p99_ms`] = Number(l.p99.toFixed(2));
+    }
     for (const [i, channel] of ["Kafka", "embedded"].entries()) {
       const spent = [...gcAfter[i]!].map(([kind, after]) => {
-        const before = gcBefore[i]!.get(kind) ?? { count: 0, seconds: 0, over10ms: 0 };
+        const before = gcBefore[i]!.get(kind) ?? noCollections;
         return { kind, count: after.count - before.count, ms: 1000 * (after.seconds - before.seconds), over10ms: after.over10ms - before.over10ms };
       });
       rows.push([`…the ${channel} platform's main thread, its turns and warm-ups: collections (their time, how many over 10 ms)`, spent.map((g) => `${g.kind} ${g.count} (${Math.round(g.ms)} ms, ${g.over10ms})`).join(", ")]);
@@ -304,16 +310,20 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
     return { rows, result };
   } finally {
     clients.forEach((c) => c.close());
+    await kafka?.close();
     await Promise.all(platforms.map((p) => p.stop()));
     await broker.destroy();
   }
 }
 
+type Collections = { count: number; seconds: number; over10ms: number };
+const noCollections: Collections = { count: 0, seconds: 0, over10ms: 0 };
+
 /** A platform's main-thread collections so far, by kind, from prom-client's nodejs_gc_duration_seconds. */
-async function gcOf(metricsAddress: string): Promise<Map<string, { count: number; seconds: number; over10ms: number }>> {
+async function gcOf(metricsAddress: string): Promise<Map<string, Collections>> {
   const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
-  const byKind = new Map<string, { count: number; seconds: number; over10ms: number }>();
-  const of = (kind: string) => byKind.get(kind) ?? byKind.set(kind, { count: 0, seconds: 0, over10ms: 0 }).get(kind)!;
+  const byKind = new Map<string, Collections>();
+  const of = (kind: string) => byKind.get(kind) ?? byKind.set(kind, { ...noCollections }).get(kind)!;
   const upTo10ms = new Map<string, number>();
   for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count|bucket)\{(?:le="([^"]+)",)?kind="(\w+)"\} (\S+)$/gm)) {
     const [, field, le, kind, value] = m;
