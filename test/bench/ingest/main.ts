@@ -28,8 +28,6 @@ import { authOverhead } from "./auth";
 const total = Number(process.argv[3] ?? 60_000);
 const onlyAuth = process.argv[4] === "auth";
 const onlyIdempotency = process.argv[4] === "idempotency";
-const onlySemiSpace = process.argv[4] === "semispace";
-const onlyUnary = process.argv[4] === "unary";
 const data = personData;
 const progress = (what: string) => writeSync(2, `${what}\n`);
 
@@ -190,15 +188,14 @@ export async function main(): Promise<void> {
     writeSync(1, resultLine(result));
     return;
   }
-  if (onlySemiSpace) {
-    const { rows, result } = await startFlagsGain();
-    report([["events per stream; Node", `${total.toLocaleString("en-US")}; ${process.version}`], ...rows]);
-    writeSync(1, resultLine({ ...result, node: process.versions.node }));
-    return;
-  }
-  if (onlyUnary) {
-    const { rows, result } = await unaryBreakdown();
-    report([["Node (platforms and this client)", process.version], ...rows]);
+  // Modes whose rows begin with what they ran on, and whose RESULT line ends with the Node version.
+  const alone = new Map([
+    ["semispace", startFlagsGain],
+    ["unary", unaryBreakdown],
+  ]).get(process.argv[4] ?? "");
+  if (alone) {
+    const { rows, result } = await alone();
+    report(rows);
     writeSync(1, resultLine({ ...result, node: process.versions.node }));
     return;
   }
@@ -291,7 +288,7 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
     const gcBefore = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
     const latencies = await inTurns(kinds.map((k) => k.send));
     const gcAfter = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
-    const rows: [string, string][] = [];
+    const rows: [string, string][] = [["Node (platforms and this client)", process.version]];
     const result: Record<string, number> = {};
     for (const [i, { key, name }] of kinds.entries()) {
       const l = latencies[i]!;
@@ -406,7 +403,7 @@ async function startFlagsGain(): Promise<{ rows: [string, string][]; result: Rec
   } finally {
     await broker.destroy();
   }
-  const rows: [string, string][] = [];
+  const rows: [string, string][] = [["events per stream; Node", `${total.toLocaleString("en-US")}; ${process.version}`]];
   const result: Record<string, number> = {};
   for (const flags of ["with", "without"] as const) {
     const name = flags === "with" ? PLATFORM_NODE_FLAGS.join(" ") : "no V8 flags (V8's defaults)";
