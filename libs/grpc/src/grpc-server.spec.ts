@@ -149,6 +149,53 @@ describe("GrpcServer shutdown", () => {
   });
 });
 
+describe("GrpcServer cancellation of a unary call", () => {
+  // The signal is made when the handler first asks for it: it must say the same either way.
+  it("aborts the handler's signal with CANCELLED, whether the handler asked for it before the client cancelled or after", async () => {
+    const entered = new Map<string, () => void>();
+    const enteredOf = (id: string) => new Promise<void>((resolve) => entered.set(id, resolve));
+    let lookLate!: () => void;
+    const late = new Promise<void>((r) => (lookLate = r));
+    const seen = new Map<string, { aborted: boolean; reason: unknown }>();
+    const { server, client } = await serve({
+      async publish(req, ctx) {
+        const id = req.event!.id;
+        if (id === "early") {
+          const signal = ctx.signal;
+          entered.get(id)!();
+          await new Promise((resolve) => {
+            signal.addEventListener("abort", resolve);
+            setTimeout(resolve, 2000);
+          });
+        } else {
+          entered.get(id)!();
+          await late;
+        }
+        seen.set(id, { aborted: ctx.signal.aborted, reason: ctx.signal.reason });
+        return {};
+      },
+    });
+    try {
+      for (const id of ["early", "late"]) {
+        const inHandler = enteredOf(id);
+        const call = client.makeUnaryRequest(publishPath, (b: Buffer) => b, (b: Buffer) => b, publishBytes(id), () => undefined);
+        await inHandler;
+        call.cancel();
+      }
+      // Time for the late call's cancel to reach the server before its handler looks.
+      await new Promise((r) => setTimeout(r, 300));
+      lookLate();
+      for (let waited = 0; seen.size < 2 && waited < 3000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      for (const id of ["early", "late"]) {
+        expect(seen.get(id)).toEqual({ aborted: true, reason: expect.objectContaining({ code: "cancelled" }) });
+      }
+    } finally {
+      client.close();
+      await server.shutdown();
+    }
+  });
+});
+
 describe("GrpcServer drain of a bidi stream", () => {
   it("stops reading requests, answers every one it read, then ends with UNAVAILABLE", async () => {
     let read = 0;

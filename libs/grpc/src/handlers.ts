@@ -5,7 +5,7 @@ import { unauthenticatedCaller, type Caller } from "@meshstream/access";
 import type { Readable } from "node:stream";
 import { MalformedMessage } from "./codec";
 import { callOf, runInCall } from "./call-scope";
-import type { CallContext } from "./service-impl";
+import type { CallContext, RequestHeaders } from "./service-impl";
 import { CallError, isDomainError, toStatusObject } from "./status";
 
 /** Streaming calls in flight, so that shutdown can end those that would never end by themselves. */
@@ -57,32 +57,60 @@ function inScopeOf(call: ServerCall, method: string, streams = false): <T>(body:
  * `release()` once the handler is done: grpc-js reports every call "cancelled"
  * when its HTTP/2 stream closes, answered or not, and every answered call
  * then made an error, its stack captured, for a handler long gone.
+ *
+ * A unary call's AbortController is made only when its handler asks for the
+ * signal or the client cancels (a stream's at once: shutdown aborts it): on
+ * Node 20 every AbortSignal outlives the young generation's collections, and
+ * most unary handlers never look at theirs. A class, for its getter: a getter
+ * in an object literal gives each object a hidden class of its own, kept
+ * outside the young generation, and with it everything the call held.
  */
-function openContext(call: ServerCall, method: string, caller: Caller, streams?: ActiveCalls) {
-  const controller = new AbortController();
-  const cancelled = () => controller.abort(new CallError("cancelled", "cancelled by the client"));
-  // Authentication may have taken a moment: the client may be gone already.
-  if (call.cancelled) cancelled();
-  else (call as NodeJS.EventEmitter).once("cancelled", cancelled);
-  const untrack = streams?.track(controller);
-  const release = () => {
-    (call as NodeJS.EventEmitter).off("cancelled", cancelled);
-    untrack?.();
+class HandlerContext implements CallContext {
+  readonly peer: string;
+  readonly headers: RequestHeaders;
+  private controller?: AbortController;
+  private headerSent = false;
+  private readonly untrack?: () => void;
+  private readonly cancelled = () => this.abortable().abort(new CallError("cancelled", "cancelled by the client"));
+
+  constructor(
+    private readonly call: ServerCall,
+    readonly method: string,
+    readonly caller: Caller,
+    streams?: ActiveCalls,
+  ) {
+    this.peer = call.getPeer();
+    this.headers = {
+      get(name: string) {
+        const [value] = call.metadata.get(name);
+        return typeof value === "string" ? value : undefined;
+      },
+    };
+    // Authentication may have taken a moment: the client may be gone already.
+    if (call.cancelled) this.cancelled();
+    else (call as NodeJS.EventEmitter).once("cancelled", this.cancelled);
+    this.untrack = streams?.track(this.abortable());
+  }
+
+  get signal(): AbortSignal {
+    return this.abortable().signal;
+  }
+
+  /** A property, not a method: handlers pass it on as a callback. */
+  readonly sendHeader = () => {
+    if (this.headerSent || this.call.cancelled) return;
+    this.headerSent = true;
+    this.call.sendMetadata(new Metadata());
   };
-  let headerSent = false;
-  const sendHeader = () => {
-    if (headerSent || call.cancelled) return;
-    headerSent = true;
-    call.sendMetadata(new Metadata());
-  };
-  const headers = {
-    get(name: string) {
-      const [value] = call.metadata.get(name);
-      return typeof value === "string" ? value : undefined;
-    },
-  };
-  const ctx: CallContext = { method, caller, signal: controller.signal, headers, peer: call.getPeer(), sendHeader };
-  return { ctx, release };
+
+  release(): void {
+    (this.call as NodeJS.EventEmitter).off("cancelled", this.cancelled);
+    this.untrack?.();
+  }
+
+  private abortable(): AbortController {
+    return (this.controller ??= new AbortController());
+  }
 }
 
 /** Waits for 'drain' so a slow reader slows the producer instead of filling memory. */
@@ -204,10 +232,10 @@ export function toGrpcHandler(
             .then(() => callerOf(call))
             .then((caller) => {
               if (call.request instanceof MalformedMessage) throw malformed(call.request);
-              const { ctx, release } = openContext(call, method, caller);
+              const ctx = new HandlerContext(call, method, caller);
               return Promise.resolve()
                 .then(() => impl(call.request, ctx))
-                .finally(release);
+                .finally(() => ctx.release());
             })
             .then(
               (response) => callback(null, response),
@@ -221,10 +249,10 @@ export function toGrpcHandler(
           Promise.resolve()
             .then(() => callerOf(call))
             .then((caller) => {
-              const { ctx, release } = openContext(call, method, caller);
+              const ctx = new HandlerContext(call, method, caller);
               return Promise.resolve()
                 .then(() => impl(checkedRequests(call as never), ctx))
-                .finally(release);
+                .finally(() => ctx.release());
             })
             .then(
               (response) => callback(null, response),
@@ -240,7 +268,7 @@ export function toGrpcHandler(
             .then(() => callerOf(call))
             .then((caller) => {
               if (call.request instanceof MalformedMessage) throw malformed(call.request);
-              const { ctx, release } = openContext(call, method, caller, streams);
+              const ctx = new HandlerContext(call, method, caller, streams);
               const input = desc.methodKind === "bidi_streaming" ? untilAborted(call as unknown as Readable, ctx.signal) : call.request;
               return Promise.resolve()
                 .then(() => writeAll(call, impl(input, ctx) as AsyncIterable<unknown>, ctx.signal))
@@ -255,7 +283,7 @@ export function toGrpcHandler(
                     if (!call.cancelled) call.emit("error", fail(ctx.signal.aborted ? ctx.signal.reason : err));
                   },
                 )
-                .finally(release);
+                .finally(() => ctx.release());
             })
             .catch((err: unknown) => {
               if (!call.cancelled) call.emit("error", fail(err));
