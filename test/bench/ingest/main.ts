@@ -20,11 +20,12 @@ import { authOverhead } from "./auth";
 
 // npm run bench -- ingest [events, default 60,000: a stream of ~3 s, long enough to outlast the machine's noise] [auth]: PublishStream throughput of the running platform
 // over real gRPC, embedded and on Kafka, next to a raw kafkajs producer writing the same events, the
-// latency of unary Publish calls at 1,000 requests/s on Kafka from ghz (a Go load generator: see ../ghz.ts)
-// next to two floors (Health/Check from ghz, a raw kafkajs send), and access control's cost (auth none vs jwt, in one run); with "auth", only the latter;
-// with "idempotency", only PublishStream with the idempotency window on (the default) and off, embedded
-// and on Kafka, in turns; with "semispace", only PublishStream on Kafka with and without the start
-// commands' V8 flags (PLATFORM_NODE_FLAGS), in turns; with "unary", only unary Publish's latency taken
+// latency of unary Publish calls at 1,000 requests/s on Kafka from ghz (a Go load generator: see
+// ../ghz.ts) next to two floors (Health/Check from ghz, a raw kafkajs send), and access control's cost
+// (auth none vs jwt, in one run); with "auth", only the latter; with "idempotency", only PublishStream
+// with the idempotency window on (the default) and off, embedded and on Kafka, in turns; with
+// "semispace", only PublishStream on Kafka with and without the start commands' V8 flags
+// (PLATFORM_NODE_FLAGS), in turns; with "unary", only unary Publish's latency taken
 // apart (Health, Publish embedded and on Kafka, Kafka's floor, and Health and Publish on Kafka from a
 // grpc-js client, in turns) with the platforms' GC meanwhile.
 const total = Number(process.argv[3] ?? 60_000);
@@ -277,14 +278,13 @@ export async function main(): Promise<void> {
 async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Record<string, number> }> {
   const broker = await startKafka();
   const platforms: RunningPlatform[] = [];
-  const clients: TestClient[] = [];
+  let grpcJs: TestClient | undefined;
   let kafka: Awaited<ReturnType<typeof kafkaFloor>> | undefined;
   try {
     const onKafka = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(",") });
     // The Kafka platform serves Health/Check too: its collections are those of both kinds of calls.
     platforms.push(onKafka, await startPlatform());
-    const grpcJs = new TestClient(onKafka.address);
-    clients.push(grpcJs);
+    const client = (grpcJs = new TestClient(onKafka.address));
     kafka = await kafkaFloor(broker.brokers, "meshstream.people");
     const kinds = [
       { key: "health", name: "Health/Check (the gRPC floor), from ghz", turn: fromGhz(onKafka.address, "health") },
@@ -292,8 +292,8 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
       { key: "kafka", name: "Publish, Kafka channel, from ghz", turn: fromGhz(onKafka.address, "publish") },
       { key: "kafka_floor", name: "raw kafkajs, one record per send (Kafka's floor)", turn: fromNode(kafka.send) },
       // The same calls from a Node client (this process): its own collections are in what it measures.
-      { key: "grpcjs_health", name: "Health/Check, from a grpc-js client", turn: fromNode(() => healthCheck(grpcJs)) },
-      { key: "grpcjs_kafka", name: "Publish, Kafka channel, from a grpc-js client", turn: fromNode(() => publishOne(grpcJs)) },
+      { key: "grpcjs_health", name: "Health/Check, from a grpc-js client", turn: fromNode(() => healthCheck(client)) },
+      { key: "grpcjs_kafka", name: "Publish, Kafka channel, from a grpc-js client", turn: fromNode(() => publishOne(client)) },
     ];
     const gcBefore = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
     const latencies = await inTurns(kinds.map((k) => k.turn));
@@ -316,7 +316,7 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
     }
     return { rows, result };
   } finally {
-    clients.forEach((c) => c.close());
+    grpcJs?.close();
     await kafka?.close();
     await Promise.all(platforms.map((p) => p.stop()));
     await broker.destroy();
