@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
 import { create, toJsonString, type DescMessage, type DescMethod, type MessageInitShape } from "@bufbuild/protobuf";
+import { runOk } from "../harness/run";
 import { ensureGhz } from "../harness/tools";
 
 /**
@@ -30,9 +30,7 @@ export async function ghzLatencies<I extends DescMessage>(address: string, metho
     "--format=json",
     address,
   ];
-  const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(ghz, args, { maxBuffer: 256 * 1024 * 1024 }, (err, out, stderr) => (err ? reject(new Error(`ghz failed: ${String(err)} ${stderr}`)) : resolve(out))),
-  );
+  const { stdout } = await runOk(ghz, args);
   const details = (JSON.parse(stdout) as { details?: { latency: number; status: string; error?: string }[] }).details ?? [];
   const failed = details.filter((d) => d.status !== "OK");
   if (details.length !== perSecond * seconds || failed.length > 0) {
