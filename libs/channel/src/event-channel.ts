@@ -76,8 +76,9 @@ export interface EventChannel {
   /**
    * Stores events; resolves with one position per event, in order, only once
    * all of them are durable. Rejects with ChannelUnavailableError otherwise.
-   * Events of one partition are stored in the order of the calls, also of
-   * calls made concurrently, and in their order within a call.
+   * A call's events of one partition are stored in the call's order; calls
+   * in flight together have no order between them (a caller that needs one,
+   * a stream, waits for each call: OrderedPublisher).
    */
   publish(events: readonly OutgoingEvent[]): Promise<string[]>;
   /**

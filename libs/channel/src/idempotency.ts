@@ -48,7 +48,7 @@ export class IdempotentAppender {
   private readonly max: number;
   private readonly windows = new Map<string, Map<string, Seen>>();
   private readonly loading = new Map<string, Promise<void>>();
-  /** The last call still waiting for a window to load: later calls queue behind it, so that calls are stored in call order. */
+  /** The last call still waiting for a window to load: later calls queue behind it, so that calls reach the channel in call order. */
   private gate?: Promise<void>;
 
   constructor(

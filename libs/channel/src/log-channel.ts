@@ -34,7 +34,7 @@ export abstract class LogChannel implements EventChannel, PartitionedLog {
     return this.idempotent.publish(events);
   }
 
-  /** Stores events as given, one position per event, in order, once durable; concurrent calls in call order. */
+  /** Stores events as given, one position per event, in order, once durable (see EventChannel.publish). */
   protected abstract append(events: readonly OutgoingEvent[]): Promise<string[]>;
   abstract stats(): ChannelStats;
   abstract close(): Promise<void>;

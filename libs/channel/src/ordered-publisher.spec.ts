@@ -45,6 +45,29 @@ describe("OrderedPublisher", () => {
     expect(channel.calls).toEqual([["a", "c"]]);
   });
 
+  it("keeps one call in flight: what is ready meanwhile goes in the next call, once that one settled", async () => {
+    const calls: string[][] = [];
+    const answers: { resolve(positions: string[]): void }[] = [];
+    const channel = {
+      publish: (events: readonly OutgoingEvent[]) => {
+        calls.push(events.map((e) => e.event.id));
+        return new Promise<string[]>((resolve) => answers.push({ resolve }));
+      },
+    };
+    const publisher = new OrderedPublisher(channel);
+    const a = publisher.submit(event("a"));
+    await new Promise((r) => setImmediate(r));
+    const rest = [publisher.submit(event("b")), publisher.submit(event("c"))];
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([["a"]]); // b and c wait for a's call
+    answers[0]!.resolve(["1"]);
+    expect(await a).toBe("1");
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([["a"], ["b", "c"]]);
+    answers[1]!.resolve(["2", "3"]);
+    expect(await Promise.all(rest)).toEqual(["2", "3"]);
+  });
+
   it("caps a call to the channel at maxBatch events", async () => {
     const channel = recordingChannel();
     const publisher = new OrderedPublisher(channel, 2);

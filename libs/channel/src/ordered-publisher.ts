@@ -11,20 +11,23 @@ interface Slot {
  * Publishes the events of one stream in the order they were submitted,
  * though each is prepared (validated, wrapped) at its own pace: an event
  * the fast path validated does not overtake one the engine is still
- * validating. Whatever is ready at the head of the stream goes to the
- * channel in one call, so that the channel stores (per product, per key)
- * in stream order and in batches as large as the stream allows. An event
- * whose preparation failed is answered at once and holds nothing up.
+ * validating. One call to the channel is in flight at a time, since the
+ * channel orders a call's events but not calls in flight together: whatever
+ * is ready at the head of the stream meanwhile goes in the next call, so
+ * that the channel stores (per product, per key) in stream order and in
+ * batches as large as the stream allows. An event whose preparation failed
+ * is answered when its turn comes and holds nothing up.
  */
 export class OrderedPublisher {
   private readonly slots: Slot[] = [];
   private head = 0;
   private scheduled = false;
+  private publishing = false;
 
   constructor(
     /** The channel, or a wrapper of its publish (timing, metrics). */
     private readonly channel: Pick<EventChannel, "publish">,
-    private readonly maxBatch = 1000,
+    private readonly maxBatch = 5000,
   ) {}
 
   /** Resolves to the event's position once it is stored; rejects with the preparation's error or the channel's. */
@@ -60,26 +63,19 @@ export class OrderedPublisher {
     });
   }
 
-  /** Hands the ready head of the stream to the channel, in order. */
+  /** Hands the ready head of the stream to the channel, in order, once the call before it has settled. */
   private flush(): void {
-    while (this.head < this.slots.length && this.slots[this.head]!.ready) {
-      const batch: Slot[] = [];
-      const events: OutgoingEvent[] = [];
-      while (this.head < this.slots.length && batch.length < this.maxBatch) {
-        const slot = this.slots[this.head]!;
-        if (!slot.ready) break;
-        this.head++;
-        if ("error" in slot.ready) slot.reject(slot.ready.error);
-        else {
-          batch.push(slot);
-          events.push(slot.ready.event);
-        }
-      }
-      if (events.length > 0) {
-        this.channel.publish(events).then(
-          (positions) => batch.forEach((s, i) => s.resolve(positions[i]!)),
-          (err: unknown) => batch.forEach((s) => s.reject(err)),
-        );
+    if (this.publishing) return;
+    const batch: Slot[] = [];
+    const events: OutgoingEvent[] = [];
+    while (this.head < this.slots.length && batch.length < this.maxBatch) {
+      const slot = this.slots[this.head]!;
+      if (!slot.ready) break;
+      this.head++;
+      if ("error" in slot.ready) slot.reject(slot.ready.error);
+      else {
+        batch.push(slot);
+        events.push(slot.ready.event);
       }
     }
     // Drop what is done, now and then rather than at every event.
@@ -87,5 +83,17 @@ export class OrderedPublisher {
       this.slots.splice(0, this.head);
       this.head = 0;
     }
+    if (events.length === 0) return;
+    this.publishing = true;
+    this.channel
+      .publish(events)
+      .then(
+        (positions) => batch.forEach((s, i) => s.resolve(positions[i]!)),
+        (err: unknown) => batch.forEach((s) => s.reject(err)),
+      )
+      .finally(() => {
+        this.publishing = false;
+        this.flush();
+      });
   }
 }

@@ -8,6 +8,7 @@ import { LogChannel, nextEvent } from "../log-channel";
 import type { StoredRecord } from "../partitioned-log";
 import { encodePosition, partitionId, splitPartitionId } from "../position";
 import { BrokerAvailability } from "./availability";
+import { ProduceQueue, type QueuedCall, type QueuedRecord } from "./produce-queue";
 import { ProducerThread } from "./producer-thread";
 import { channelErrorOf, kafkaCall } from "./kafka-errors";
 import { recordBytes } from "./records";
@@ -30,12 +31,17 @@ export interface KafkaChannelOptions {
   /** Most events in one produce request. */
   readonly maxBatch?: number;
   /**
-   * Under a stream of publishes, how long the next produce request waits for
-   * more events from when its oldest was queued (Kafka's `linger.ms`): a
-   * broker spends about as much on a request as on hundreds of records in
-   * it, so bigger requests leave the cores to the rest. Only while the
-   * requests go out back to back and the last one carried a stream's worth
-   * (8 events or more): single publishes, even many a second, go at once. 0: never.
+   * Most produce requests in flight at once, each through an idempotent
+   * producer of its own (kafkajs's holds one request in flight): a publish
+   * that comes while one request is out goes at once in another, instead of
+   * waiting a round trip for it. Separate calls in flight together have no
+   * order between them; a call's own events are stored in order.
+   */
+  readonly maxInFlight?: number;
+  /**
+   * Under a stream of publishes, how long a produce request started while
+   * another is in flight waits for more events from when its oldest was
+   * queued (Kafka's `linger.ms`; see ProduceQueue). 0: never.
    */
   readonly lingerMs?: number;
   /**
@@ -65,7 +71,7 @@ export interface KafkaChannelOptions {
 }
 
 /** One publish() call: its positions fill in as its records are acknowledged, possibly over several produce requests. */
-interface Call {
+interface Call extends QueuedCall {
   readonly positions: string[];
   remaining: number;
   settled: boolean;
@@ -74,12 +80,8 @@ interface Call {
   reject(err: Error): void;
 }
 
-interface Pending {
+interface Pending extends QueuedRecord {
   readonly topic: string;
-  /** When it was queued (performance.now()). */
-  readonly at: number;
-  /** What the record adds to a produce request, roughly. */
-  readonly bytes: number;
   readonly message: Message & { partition: number };
   readonly call: Call;
   readonly index: number;
@@ -99,8 +101,9 @@ function passwordSasl(sasl: KafkaConfig["sasl"]): KafkaConfig["sasl"] {
 
 /**
  * The channel on Kafka (kafkajs). Events are written in the CloudEvents binary
- * mode to one topic per data product by an idempotent producer with acks=all;
- * concurrent publishes share produce requests. Reading goes through one tail
+ * mode to one topic per data product by idempotent producers with acks=all;
+ * concurrent publishes share produce requests, several of which may be in
+ * flight (see ProduceQueue). Reading goes through one tail
  * consumer per topic per process (see TopicTail) and, for readers behind it,
  * replays shared by readers near each other, behind one PartitionReader per
  * partition that keeps every read gap-free.
@@ -109,8 +112,6 @@ export class KafkaChannel extends LogChannel {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly producer: ProducerThread;
-  /** Connecting the producer: after a failed send it is replaced, and the next send connects the new one. */
-  private producerConnected?: Promise<void>;
   private readonly options: Required<Omit<KafkaChannelOptions, "ssl" | "sasl" | "minInsyncReplicas">> & KafkaChannelOptions;
   private readonly metadata = new Map<string, Promise<PartitionMetadata[]>>();
   /** The same, once known: a publish to known topics queues its records at once, so that calls queue in call order. */
@@ -121,10 +122,7 @@ export class KafkaChannel extends LogChannel {
   private readonly settled = new Map<string, TopicTail>();
   private readonly availability: BrokerAvailability;
   private readonly instance = randomUUID().slice(0, 8);
-  private queue: Pending[] = [];
-  private sending = false;
-  /** When the last produce request ended (performance.now()) and how many events it carried: is this a stream? */
-  private lastSend = { ended: -Infinity, events: 0 };
+  private readonly queue: ProduceQueue<Pending>;
   private readonly sweeper: NodeJS.Timeout;
 
   private constructor(options: KafkaChannelOptions) {
@@ -134,9 +132,8 @@ export class KafkaChannel extends LogChannel {
       partitions: 1,
       replicationFactor: 1,
       publishTimeoutMs: 15_000,
-      // One produce request is in flight at a time (kafkajs's idempotent producer holds a lock per broker):
-      // throughput is what one request carries per round trip.
       maxBatch: 5000,
+      maxInFlight: 3,
       lingerMs: 5,
       maxBatchBytes: 1024 * 1024,
       maxRecordBytes: 4 * 1024 * 1024,
@@ -160,7 +157,9 @@ export class KafkaChannel extends LogChannel {
       requestTimeout: 10_000,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     };
-    this.producer = new ProducerThread({ client: { ...client, sasl: passwordSasl(options.sasl) } });
+    const { maxInFlight: lanes, maxBatch, maxBatchBytes, lingerMs } = this.options;
+    this.producer = new ProducerThread({ client: { ...client, sasl: passwordSasl(options.sasl) }, lanes });
+    this.queue = new ProduceQueue({ lanes, maxBatch, maxBatchBytes, lingerMs }, (lane, batch) => this.send(lane, batch));
     this.kafka = new Kafka({ ...client, logLevel: logLevel.NOTHING });
     this.admin = this.kafka.admin();
     this.availability = new BrokerAvailability(options, this.options.clientId, this.options.probeIntervalMs);
@@ -171,7 +170,7 @@ export class KafkaChannel extends LogChannel {
     const channel = new KafkaChannel(options);
     try {
       await channel.admin.connect();
-      await channel.connectProducer();
+      await channel.producer.connect();
     } catch (err) {
       await channel.close();
       throw new ChannelUnavailableError(`cannot reach Kafka at ${options.brokers.join(",")}: ${String(err)}`, { cause: err });
@@ -183,15 +182,14 @@ export class KafkaChannel extends LogChannel {
 
   /**
    * Events are queued before anything is awaited (once their topics are
-   * known), so concurrent calls are stored in the order they were made (per
-   * partition): the queue goes out in order, one produce request at a time,
-   * by an idempotent producer.
+   * known), and go out in queue order; a call's events are stored in its
+   * order, separate calls in flight together in any order.
    */
   protected append(events: readonly OutgoingEvent[]): Promise<string[]> {
     if (this.closed) return Promise.reject(new ChannelClosedError());
     if (events.length === 0) return Promise.resolve([]);
     return new Promise<string[]>((resolve, reject) => {
-      const call: Call = { positions: new Array<string>(events.length), remaining: events.length, settled: false, resolve, reject };
+      const call: Call = { positions: new Array<string>(events.length), remaining: events.length, settled: false, requests: 0, resolve, reject };
       call.timer = setTimeout(
         () => this.fail(call, new ChannelUnavailableError(`Kafka did not acknowledge the events within ${this.options.publishTimeoutMs} ms`)),
         this.options.publishTimeoutMs,
@@ -211,14 +209,15 @@ export class KafkaChannel extends LogChannel {
 
   private enqueue(call: Call, events: readonly OutgoingEvent[], topics: readonly string[]): void {
     if (call.settled) return;
+    const records: Pending[] = [];
     for (let i = 0; i < events.length; i++) {
       const topic = topics[i]!;
       const message = toKafkaRecord(events[i]!.event) as Message & { partition: number };
       const partitionMetadata = this.knownPartitions.get(topic)!;
       message.partition = partitionMetadata.length === 1 ? partitionMetadata[0]!.partitionId : this.partitioner({ topic, partitionMetadata, message });
-      this.queue.push({ topic, at: performance.now(), bytes: recordBytes(message), message, call, index: i });
+      records.push({ topic, at: performance.now(), bytes: recordBytes(message), message, call, index: i });
     }
-    void this.drain();
+    this.queue.push(records);
   }
 
   private fail(call: Call, err: Error): void {
@@ -261,7 +260,7 @@ export class KafkaChannel extends LogChannel {
     if (this.closed) return;
     this.endReaders();
     clearInterval(this.sweeper);
-    for (const p of this.queue.splice(0)) this.fail(p.call, new ChannelClosedError());
+    for (const p of this.queue.close()) this.fail(p.call, new ChannelClosedError());
     const tails = await Promise.allSettled([...this.tails.values()]);
     this.tails.clear();
     this.settled.clear();
@@ -443,46 +442,8 @@ export class KafkaChannel extends LogChannel {
     for (const t of this.settled.values()) for (const r of t.readers.values()) r.sweep(Date.now() - 60_000);
   }
 
-  /** Sends what is queued, one produce request at a time: whatever queues meanwhile goes in the next one. */
-  private async drain(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        await this.waitForMore();
-        // Closed meanwhile: close() failed what was queued.
-        if (this.closed || this.queue.length === 0) break;
-        const batch = this.nextBatch();
-        await this.send(batch);
-        this.lastSend = { ended: performance.now(), events: batch.length };
-      }
-    } finally {
-      this.sending = false;
-    }
-  }
-
-  /** Under a stream of publishes, waits for more events to join the next request (see lingerMs). */
-  private waitForMore(): Promise<void> | undefined {
-    const { lingerMs, maxBatch } = this.options;
-    const streaming = this.lastSend.events >= 8 && performance.now() - this.lastSend.ended < lingerMs;
-    if (lingerMs <= 0 || !streaming || this.queue.length >= maxBatch) return undefined;
-    const wait = this.queue[0]!.at + lingerMs - performance.now();
-    return wait >= 1 ? new Promise((resolve) => setTimeout(resolve, wait)) : undefined;
-  }
-
-  /** The queue's head, up to maxBatch records and maxBatchBytes (at least one record). */
-  private nextBatch(): Pending[] {
-    let count = 0;
-    let bytes = 0;
-    while (count < this.queue.length && count < this.options.maxBatch) {
-      bytes += this.queue[count]!.bytes;
-      if (count > 0 && bytes > this.options.maxBatchBytes) break;
-      count++;
-    }
-    return this.queue.splice(0, count);
-  }
-
-  private async send(batch: Pending[]): Promise<void> {
+  /** One produce request through the producer of `lane`; settles its events' calls. */
+  private async send(lane: number, batch: Pending[]): Promise<void> {
     const byTopic = new Map<string, Pending[]>();
     for (const p of batch) {
       const same = byTopic.get(p.topic);
@@ -490,8 +451,8 @@ export class KafkaChannel extends LogChannel {
       else byTopic.set(p.topic, [p]);
     }
     try {
-      await this.connectProducer();
       const stored = await this.producer.send(
+        lane,
         [...byTopic].map(([topic, items]) => ({ topic, messages: items.map((i) => i.message) })),
         this.options.publishTimeoutMs,
       );
@@ -509,16 +470,8 @@ export class KafkaChannel extends LogChannel {
       const failure =
         err instanceof ChannelError && err.code !== "unavailable" ? new ChannelError(err.code, `Kafka could not store the events: ${why}`, { cause: err }) : new ChannelUnavailableError(`Kafka did not store the events: ${why}`, { cause: err });
       for (const p of batch) this.fail(p.call, failure);
-      this.replaceProducer();
+      this.replaceProducer(lane);
     }
-  }
-
-  private connectProducer(): Promise<void> {
-    this.producerConnected ??= this.producer.connect().catch((err: unknown) => {
-      this.producerConnected = undefined;
-      throw err;
-    });
-    return this.producerConnected;
   }
 
   /**
@@ -529,8 +482,7 @@ export class KafkaChannel extends LogChannel {
    * broker killed under load). A new producer has a new producer id, whose
    * sequences no stored batch can match.
    */
-  private replaceProducer(): void {
-    this.producerConnected = undefined;
-    void this.producer.replace().catch(() => undefined);
+  private replaceProducer(lane: number): void {
+    void this.producer.replace(lane).catch(() => undefined);
   }
 }

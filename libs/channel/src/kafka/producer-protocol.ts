@@ -4,6 +4,8 @@ import type { ChannelErrorCode } from "../errors";
 /** What the producer thread is started with: the channel's client settings (plain data: they are cloned). */
 export interface ProducerThreadInit {
   readonly client: KafkaConfig;
+  /** Idempotent producers on the thread, each with one produce request in flight at most (1 when absent). */
+  readonly lanes?: number;
 }
 
 /** Records of one topic in one produce request, as the binary binding made them (their bytes are copied across). */
@@ -21,9 +23,10 @@ export interface StoredRange {
 
 export type ProducerRequest =
   | { readonly id: number; readonly op: "connect" }
-  | { readonly id: number; readonly op: "send"; readonly timeoutMs: number; readonly topicMessages: readonly TopicRecords[] }
-  /** A new producer (a new producer id) for the next sends: see KafkaChannel.replaceProducer. */
-  | { readonly id: number; readonly op: "replace" }
+  /** Through the producer of lane `lane`, after the requests sent to it before. */
+  | { readonly id: number; readonly op: "send"; readonly lane: number; readonly timeoutMs: number; readonly topicMessages: readonly TopicRecords[] }
+  /** A new producer (a new producer id) for the lane's next sends: see KafkaChannel.replaceProducer. */
+  | { readonly id: number; readonly op: "replace"; readonly lane: number }
   | { readonly id: number; readonly op: "disconnect" };
 
 export type ProducerReply =

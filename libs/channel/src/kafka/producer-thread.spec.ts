@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
 import type { Worker } from "node:worker_threads";
 import { toolPath } from "../../../../test/harness/tool-paths";
@@ -7,26 +8,49 @@ import { ProducerThread } from "./producer-thread";
 // The thread's own behaviour; what the channel does with it is the channel contract's (kafka-channel.spec.ts).
 describe("ProducerThread", () => {
   const threads: ProducerThread[] = [];
-  const thread = (brokers: string[], connectionTimeout = 1000) => {
-    const t = new ProducerThread({ client: { clientId: "producer-thread-spec", brokers, connectionTimeout, requestTimeout: 1000, retry: { retries: 0 } } });
+  const thread = (brokers: string[], connectionTimeout = 1000, lanes = 1) => {
+    const t = new ProducerThread({ client: { clientId: "producer-thread-spec", brokers, connectionTimeout, requestTimeout: 1000, retry: { retries: 0 } }, lanes });
     threads.push(t);
     return t;
   };
   afterAll(() => Promise.all(threads.map((t) => t.close())));
 
-  it("stores records and says where: consecutive offsets per partition, in request order", async () => {
-    const t = thread(toolPath("KAFKA_BROKERS").split(","));
-    const topic = `producer-thread-${Date.now()}`;
+  const newTopic = async () => {
+    const topic = `producer-thread-${randomUUID().slice(0, 8)}`;
     const { Kafka, logLevel } = await import("kafkajs");
     const admin = new Kafka({ brokers: toolPath("KAFKA_BROKERS").split(","), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
     await admin.disconnect();
-    const messages = (n: number) => Array.from({ length: n }, (_, i) => ({ partition: 0, key: null, value: Buffer.from(`v${i}`), headers: { ce_id: `id-${i}` } }));
-    const [first] = await t.send([{ topic, messages: messages(3) }], 10_000);
-    const [second] = await t.send([{ topic, messages: messages(2) }], 10_000);
+    return topic;
+  };
+  const messages = (n: number) => Array.from({ length: n }, (_, i) => ({ partition: 0, key: null, value: Buffer.from(`v${i}`), headers: { ce_id: `id-${i}` } }));
+
+  it("stores records and says where: consecutive offsets per partition, in request order", async () => {
+    const t = thread(toolPath("KAFKA_BROKERS").split(","));
+    const topic = await newTopic();
+    const [first] = await t.send(0, [{ topic, messages: messages(3) }], 10_000);
+    const [second] = await t.send(0, [{ topic, messages: messages(2) }], 10_000);
     expect(first).toEqual({ topicName: topic, partition: 0, baseOffset: "0" });
     expect(second).toEqual({ topicName: topic, partition: 0, baseOffset: "3" });
+  });
+
+  it("sends through each of its lanes at once, each lane's requests in the order sent, a replaced lane too", async () => {
+    const t = thread(toolPath("KAFKA_BROKERS").split(","), 1000, 2);
+    await t.connect();
+    const topic = await newTopic();
+    const sends = [0, 1, 0, 1].map((lane, i) => t.send(lane, [{ topic, messages: messages(i + 1) }], 10_000));
+    void t.replace(1);
+    sends.push(t.send(1, [{ topic, messages: messages(5) }], 10_000));
+    const ranges = (await Promise.all(sends)).map(([r]) => Number(r!.baseOffset));
+    // Every request has its own range: 1 + 2 + 3 + 4 + 5 records, no overlap.
+    const sizes = [1, 2, 3, 4, 5];
+    const spans = ranges.map((from, i) => [from, from + sizes[i]!] as const).sort((x, y) => x[0] - y[0]);
+    expect(spans.map(([from], i) => (i === 0 ? from : from - spans[i - 1]![1]))).toEqual([0, 0, 0, 0, 0]);
+    // Within a lane, in the order sent.
+    expect(ranges[0]!).toBeLessThan(ranges[2]!);
+    expect(ranges[1]!).toBeLessThan(ranges[3]!);
+    expect(ranges[3]!).toBeLessThan(ranges[4]!);
   });
 
   it("fails with the channel's code and kafkajs's words when no broker answers", async () => {

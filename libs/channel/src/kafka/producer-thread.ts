@@ -7,9 +7,9 @@ import type { ProducerReply, ProducerRequest, ProducerThreadInit, StoredRange, T
 type Call = { [K in ProducerRequest["op"]]: Omit<Extract<ProducerRequest, { op: K }>, "id"> }[ProducerRequest["op"]];
 
 /**
- * The channel's producer, run on a thread of its own (producer-worker-main.ts):
- * the same kafkajs idempotent producer and the same answers, with the cost of
- * encoding records off the thread that serves calls. A thread that dies fails
+ * The channel's producers, run on a thread of their own (producer-worker-main.ts):
+ * kafkajs idempotent producers, one per lane, with the cost of encoding
+ * records off the thread that serves calls. A thread that dies fails
  * what it had in hand (unavailable: not acknowledged) and is started again
  * for the next request.
  */
@@ -25,17 +25,18 @@ export class ProducerThread {
   }
 
   /**
-   * Stores the records in one produce request (acks=all); resolves where each
+   * Stores the records in one produce request (acks=all) through the producer
+   * of `lane`, after the requests sent to it before; resolves where each
    * partition's records went. Fails with a ChannelError of the code the
    * failure means and kafkajs's message.
    */
-  async send(topicMessages: readonly TopicRecords[], timeoutMs: number): Promise<readonly StoredRange[]> {
-    return (await this.call({ op: "send", timeoutMs, topicMessages })).stored ?? [];
+  async send(lane: number, topicMessages: readonly TopicRecords[], timeoutMs: number): Promise<readonly StoredRange[]> {
+    return (await this.call({ op: "send", lane, timeoutMs, topicMessages })).stored ?? [];
   }
 
-  /** The next sends go through a new producer (a new producer id). */
-  async replace(): Promise<void> {
-    await this.call({ op: "replace" });
+  /** The lane's next sends go through a new producer (a new producer id). */
+  async replace(lane: number): Promise<void> {
+    await this.call({ op: "replace", lane });
   }
 
   /**
