@@ -271,7 +271,8 @@ export async function main(): Promise<void> {
 /**
  * Where a unary Publish's time goes, at 1,000 calls/s in turns: from ghz,
  * Health/Check (the gRPC floor), Publish on the embedded channel (validation,
- * the CloudEvent and a durable write, no Kafka) and Publish on Kafka; Kafka's
+ * the CloudEvent and a durable write, no Kafka) and Publish on Kafka, also
+ * with one produce request in flight at a time (as before lanes); Kafka's
  * own floor; and Health and Publish on Kafka from a grpc-js client; with the
  * collections of each platform's main thread meanwhile, from its own metrics
  * (a pause there stalls every call it serves).
@@ -284,22 +285,26 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
   try {
     const onKafka = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(",") });
     const embedded = await startPlatform();
+    const serial = await startPlatform({ MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: broker.brokers.join(","), MESHSTREAM_KAFKA_MAX_IN_FLIGHT: "1" });
     // The Kafka platform serves Health/Check too: its collections are those of both kinds of calls.
-    platforms.push(onKafka, embedded);
+    platforms.push(onKafka, embedded, serial);
     const client = (grpcJs = new TestClient(onKafka.address));
     kafka = await kafkaFloor(broker.brokers, "meshstream.people");
     const kinds = [
       { key: "health", name: "Health/Check (the gRPC floor), from ghz", turn: fromGhz(onKafka.address, "health") },
       { key: "embedded", name: "Publish, embedded channel, from ghz", turn: fromGhz(embedded.address, "publish") },
       { key: "kafka", name: "Publish, Kafka channel, from ghz", turn: fromGhz(onKafka.address, "publish") },
+      { key: "kafka_serial", name: "Publish, Kafka channel, one request in flight (MAX_IN_FLIGHT=1), from ghz", turn: fromGhz(serial.address, "publish") },
       { key: "kafka_floor", name: "raw kafkajs, one record per send (Kafka's floor)", turn: fromNode(kafka.send) },
       // The same calls from a Node client (this process): its own collections are in what it measures.
       { key: "grpcjs_health", name: "Health/Check, from a grpc-js client", turn: fromNode(() => healthCheck(client)) },
       { key: "grpcjs_kafka", name: "Publish, Kafka channel, from a grpc-js client", turn: fromNode(() => publishOne(client)) },
     ];
     const gcBefore = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
+    const writesBefore = await Promise.all([onKafka, serial].map((p) => channelWrites(p.metricsAddress)));
     const latencies = await inTurns(kinds.map((k) => k.turn));
     const gcAfter = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
+    const writesAfter = await Promise.all([onKafka, serial].map((p) => channelWrites(p.metricsAddress)));
     const rows: [string, string][] = [["Node (platforms and this client)", process.version]];
     const result: Record<string, number> = {};
     for (const [i, { key, name }] of kinds.entries()) {
@@ -307,6 +312,21 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
       rows.push([`${name}, 4 × 5 s at 1,000/s in turns`, show(l)]);
       result[`${key}_p50_ms`] = Number(l.p50.toFixed(2));
       result[`${key}_p99_ms`] = Number(l.p99.toFixed(2));
+    }
+    // The platform's own measure of its channel's writes: no gRPC, no client, what lanes change.
+    const over = [0, 1].map((i) => {
+      const [after, before] = [writesAfter[i]!, writesBefore[i]!];
+      const count = after.count - before.count;
+      return { count, over2_5ms: 1 - (after.upTo2_5ms - before.upTo2_5ms) / count, over5ms: 1 - (after.upTo5ms - before.upTo5ms) / count };
+    });
+    const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+    rows.push([
+      "…writes to Kafka over 2.5 ms / over 5 ms, from the platform's metrics (its turns and warm-ups)",
+      `3 in flight: ${percent(over[0]!.over2_5ms)} / ${percent(over[0]!.over5ms)} of ${over[0]!.count}; one in flight: ${percent(over[1]!.over2_5ms)} / ${percent(over[1]!.over5ms)} of ${over[1]!.count}`,
+    ]);
+    for (const [i, key] of ["kafka", "kafka_serial"].entries()) {
+      result[`writes_over_2_5ms_pct_${key}`] = Number((100 * over[i]!.over2_5ms).toFixed(2));
+      result[`writes_over_5ms_pct_${key}`] = Number((100 * over[i]!.over5ms).toFixed(2));
     }
     for (const [i, channel] of ["Kafka", "embedded"].entries()) {
       const spent = [...gcAfter[i]!].map(([kind, after]) => {
@@ -327,6 +347,13 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
 
 type Collections = { count: number; seconds: number; over10ms: number };
 const noCollections: Collections = { count: 0, seconds: 0, over10ms: 0 };
+
+/** A platform's writes to its channel so far: how many, and how many took up to 2.5 ms and up to 5 ms (meshstream_channel_write_duration_seconds). */
+async function channelWrites(metricsAddress: string): Promise<{ count: number; upTo2_5ms: number; upTo5ms: number }> {
+  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+  const value = (series: string) => Number(new RegExp(`^meshstream_channel_write_duration_seconds_${series} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return { count: value(`count\\{channel="kafka"\\}`), upTo2_5ms: value(`bucket\\{le="0.0025",channel="kafka"\\}`), upTo5ms: value(`bucket\\{le="0.005",channel="kafka"\\}`) };
+}
 
 /** A platform's main-thread collections so far, by kind, from prom-client's nodejs_gc_duration_seconds. */
 async function gcOf(metricsAddress: string): Promise<Map<string, Collections>> {

@@ -15,9 +15,9 @@ async function openChannel(config: PlatformConfig, kafka: KafkaConnection | null
   if (kafka) {
     // Fails the start with the reason when no broker answers: better than serving with nowhere to store events.
     const { brokers, ssl, sasl, topicPrefix, partitions, replicationFactor, minInsyncReplicas } = kafka;
-    const { lingerMs } = config.kafka;
-    const channel = await KafkaChannel.connect({ brokers, ssl, sasl, topicPrefix, partitions, replicationFactor, minInsyncReplicas, lingerMs, idempotency: config.idempotency });
-    logger.log({ msg: "channel open", kind: "kafka", brokers, tls: !!ssl, sasl: sasl?.mechanism ?? "none", partitions, replicationFactor, minInsyncReplicas, lingerMs });
+    const { lingerMs, maxInFlight } = config.kafka;
+    const channel = await KafkaChannel.connect({ brokers, ssl, sasl, topicPrefix, partitions, replicationFactor, minInsyncReplicas, lingerMs, maxInFlight, idempotency: config.idempotency });
+    logger.log({ msg: "channel open", kind: "kafka", brokers, tls: !!ssl, sasl: sasl?.mechanism ?? "none", partitions, replicationFactor, minInsyncReplicas, lingerMs, maxInFlight });
     return channel;
   }
   mkdirSync(config.dataDir, { recursive: true });

@@ -66,13 +66,13 @@ describe("loadConfig", () => {
   describe("Kafka connection and topics", () => {
     const kafka = { MESHSTREAM_CHANNEL: "kafka", MESHSTREAM_KAFKA_BROKERS: "kafka-1.internal:9093" };
 
-    it("defaults to plaintext, no SASL, 1 partition, a 5 ms linger, replication decided from the cluster, a 24 h / 100,000-event idempotency window", () => {
+    it("defaults to plaintext, no SASL, 1 partition, no linger, 3 requests in flight, replication decided from the cluster, a 24 h / 100,000-event idempotency window", () => {
       const c = loadConfig(kafka);
-      expect(c.kafka).toEqual({ brokers: ["kafka-1.internal:9093"], topicPrefix: "meshstream.", partitions: 1, lingerMs: 5, replicationFactor: "auto", minInsyncReplicas: "auto" });
+      expect(c.kafka).toEqual({ brokers: ["kafka-1.internal:9093"], topicPrefix: "meshstream.", partitions: 1, lingerMs: 0, maxInFlight: 3, replicationFactor: "auto", minInsyncReplicas: "auto" });
       expect(c.idempotency).toEqual({ ms: 24 * 3600_000, events: 100_000 });
     });
 
-    it("reads TLS, SASL, partitions, the linger, replication and the idempotency window", () => {
+    it("reads TLS, SASL, partitions, the linger, requests in flight, replication and the idempotency window", () => {
       const c = loadConfig({
         ...kafka,
         MESHSTREAM_KAFKA_TLS_CA: "/etc/kafka/ca.pem",
@@ -82,7 +82,8 @@ describe("loadConfig", () => {
         MESHSTREAM_KAFKA_SASL_USERNAME: "platform",
         MESHSTREAM_KAFKA_SASL_PASSWORD_FILE: "/run/secrets/kafka",
         MESHSTREAM_KAFKA_PARTITIONS: "12",
-        MESHSTREAM_KAFKA_LINGER_MS: "0",
+        MESHSTREAM_KAFKA_LINGER_MS: "5",
+        MESHSTREAM_KAFKA_MAX_IN_FLIGHT: "1",
         MESHSTREAM_KAFKA_REPLICATION_FACTOR: "3",
         MESHSTREAM_KAFKA_MIN_INSYNC_REPLICAS: "2",
         MESHSTREAM_IDEMPOTENCY_WINDOW_MS: "60000",
@@ -92,7 +93,8 @@ describe("loadConfig", () => {
         tls: { caFile: "/etc/kafka/ca.pem", certFile: "/etc/kafka/client.pem", keyFile: "/etc/kafka/client.key" },
         sasl: { mechanism: "scram-sha-512", username: "platform", passwordFile: "/run/secrets/kafka" },
         partitions: 12,
-        lingerMs: 0,
+        lingerMs: 5,
+        maxInFlight: 1,
         replicationFactor: 3,
         minInsyncReplicas: 2,
       });
@@ -112,6 +114,7 @@ describe("loadConfig", () => {
       [{ MESHSTREAM_KAFKA_REPLICATION_FACTOR: "2", MESHSTREAM_KAFKA_MIN_INSYNC_REPLICAS: "3" }, /MESHSTREAM_KAFKA_MIN_INSYNC_REPLICAS=3: at most MESHSTREAM_KAFKA_REPLICATION_FACTOR \(2\)/],
       [{ MESHSTREAM_KAFKA_PARTITIONS: "many" }, /MESHSTREAM_KAFKA_PARTITIONS="many"/],
       [{ MESHSTREAM_KAFKA_LINGER_MS: "-5" }, /MESHSTREAM_KAFKA_LINGER_MS="-5"/],
+      [{ MESHSTREAM_KAFKA_MAX_IN_FLIGHT: "0" }, /MESHSTREAM_KAFKA_MAX_IN_FLIGHT="0"/],
       [{ MESHSTREAM_IDEMPOTENCY_WINDOW_MS: "0" }, /MESHSTREAM_IDEMPOTENCY_WINDOW_MS="0"/],
       [{ MESHSTREAM_IDEMPOTENCY_WINDOW_EVENTS: "-1" }, /MESHSTREAM_IDEMPOTENCY_WINDOW_EVENTS="-1"/],
     ])("refuses %j naming the variable", (env, message) => {

@@ -32,7 +32,8 @@ const schema = z.object({
   MESHSTREAM_KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   MESHSTREAM_KAFKA_SASL_PASSWORD_FILE: z.string().min(1).optional(),
   MESHSTREAM_KAFKA_PARTITIONS: positiveInt(10_000).default(1),
-  MESHSTREAM_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  MESHSTREAM_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(0),
+  MESHSTREAM_KAFKA_MAX_IN_FLIGHT: positiveInt(16).default(3),
   MESHSTREAM_KAFKA_REPLICATION_FACTOR: z.union([z.literal("auto"), positiveInt(32)]).default("auto"),
   MESHSTREAM_KAFKA_MIN_INSYNC_REPLICAS: z.union([z.literal("auto"), positiveInt(32)]).default("auto"),
   MESHSTREAM_IDEMPOTENCY_WINDOW_MS: positiveInt(30 * 24 * 3600_000).default(24 * 3600_000),
@@ -79,6 +80,8 @@ export interface KafkaSettings {
   readonly partitions: number;
   /** How long a produce request waits for more events while publishes keep coming (Kafka's linger.ms). */
   readonly lingerMs: number;
+  /** Produce requests in flight at once, each through an idempotent producer of its own. */
+  readonly maxInFlight: number;
   readonly replicationFactor: number | "auto";
   readonly minInsyncReplicas: number | "auto";
 }
@@ -227,6 +230,7 @@ function kafkaSettings(c: z.infer<typeof schema>): { kafka: KafkaSettings; warni
       : {}),
     partitions: c.MESHSTREAM_KAFKA_PARTITIONS,
     lingerMs: c.MESHSTREAM_KAFKA_LINGER_MS,
+    maxInFlight: c.MESHSTREAM_KAFKA_MAX_IN_FLIGHT,
     replicationFactor: rf,
     minInsyncReplicas: isr,
   };

@@ -107,42 +107,6 @@ describe("KafkaChannel with large events", () => {
   });
 });
 
-describe("KafkaChannel's linger (produce requests grow under a stream, a lone publish goes at once)", () => {
-  const lingerMs = 1000;
-  let channel: KafkaChannel;
-  beforeAll(async () => {
-    channel = await KafkaChannel.connect({ brokers: brokers(), topicPrefix: `linger-${Date.now()}.`, lingerMs });
-  });
-  afterAll(() => channel.close());
-
-  const events = (product: string, n: number) => Array.from({ length: n }, (_, i) => ({ product, event: { specversion: "1.0" as const, id: randomUUID(), source: "/linger", type: "linger.test", extensions: {}, data: Buffer.from(String(i)) } }));
-  const timed = async (work: Promise<unknown>) => {
-    const started = performance.now();
-    await work;
-    return performance.now() - started;
-  };
-
-  it("holds a request started while another is in flight after one that carried a stream's worth, never one with nothing in flight", async () => {
-    const product = `p${randomUUID().slice(0, 6)}`;
-    await channel.publish(events(product, 1)); // the topic exists
-    // Nothing in flight: 10 events go at once (well under the linger).
-    expect(await timed(channel.publish(events(product, 10)))).toBeLessThan(lingerMs * 0.7);
-    // Right after a request of 10: the next goes at once (nothing in flight), the one after it, while it is, waits for more, about the linger.
-    const started = performance.now();
-    const first = channel.publish(events(product, 3));
-    const held = channel.publish(events(product, 3));
-    const joined = channel.publish(events(product, 3));
-    expect(await timed(first)).toBeLessThan(lingerMs * 0.7);
-    await held;
-    expect(performance.now() - started).toBeGreaterThan(lingerMs * 0.8);
-    // It took what came meanwhile along: one request, stored in the order queued.
-    const offsets = [...(await held), ...(await joined)].map((p) => [...decodePosition(p).values()][0]!);
-    expect(offsets.map((o) => Number(o - offsets[0]!))).toEqual([0, 1, 2, 3, 4, 5]);
-    // After a request of 6 (under a stream's worth), two at once: neither waits.
-    expect(await timed(Promise.all([channel.publish(events(product, 1)), channel.publish(events(product, 1))]))).toBeLessThan(lingerMs * 0.7);
-  });
-});
-
 describe("KafkaChannel with readers falling off a small ring", () => {
   let channel: KafkaChannel;
   beforeAll(async () => {

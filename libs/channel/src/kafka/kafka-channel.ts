@@ -39,9 +39,12 @@ export interface KafkaChannelOptions {
    */
   readonly maxInFlight?: number;
   /**
-   * Under a stream of publishes, how long a produce request started while
-   * another is in flight waits for more events from when its oldest was
-   * queued (Kafka's `linger.ms`; see ProduceQueue). 0: never.
+   * How long a produce request started while another is in flight waits
+   * for more events from when its oldest was queued (Kafka's `linger.ms`).
+   * 0 (the default): never. Batches grow by themselves while requests are in
+   * flight, and a wait only slows callers that publish one at a time: with
+   * 5 ms, 32 callers each awaiting its publish got 5,000 events/s where
+   * they get 13,000–17,000 with none.
    */
   readonly lingerMs?: number;
   /**
@@ -134,7 +137,7 @@ export class KafkaChannel extends LogChannel {
       publishTimeoutMs: 15_000,
       maxBatch: 5000,
       maxInFlight: 3,
-      lingerMs: 5,
+      lingerMs: 0,
       maxBatchBytes: 1024 * 1024,
       maxRecordBytes: 4 * 1024 * 1024,
       ringCapacity: 10_000,

@@ -70,28 +70,32 @@ describe("ProduceQueue", () => {
     expect(sent()).toEqual(["a0", "c0"]);
   });
 
-  it("lingers under a stream: a request started while another is in flight after one of 8 records or more, never with none in flight", async () => {
+  it("lingers a request started while another is in flight, for more to join it; never one with none in flight", async () => {
     const lingerMs = 300;
-    const { requests, call, sent, settle } = queue({ lingerMs, maxBatch: 1000 });
-    call("s", 8);
-    requests[0]!.end();
-    await settle();
-    // After a request of 8, with none in flight: at once.
+    const { requests, call, sent, settle } = queue({ lingerMs });
+    // None in flight: at once.
     call("a", 1);
-    expect(sent()).toEqual([requests[0]!.names.join(","), "a0"]);
+    expect(sent()).toEqual(["a0"]);
     // While a0 is in flight: b waits for more, and c joins it.
     const queued = performance.now();
     call("b", 1);
     call("c", 1);
-    expect(sent()).toHaveLength(2);
-    while (requests.length < 3) await new Promise((r) => setTimeout(r, 10));
+    expect(sent()).toHaveLength(1);
+    while (requests.length < 2) await new Promise((r) => setTimeout(r, 10));
     expect(performance.now() - queued).toBeGreaterThan(lingerMs * 0.8);
-    expect(sent()[2]).toBe("b0,c0");
-    // After a request of 1 (b and c's is still out, as is a0's): at once.
-    requests[1]!.end();
+    expect(sent()[1]).toBe("b0,c0");
+    // With both ended, none in flight: at once again.
+    requests.forEach((r) => r.end());
     await settle();
     call("d", 1);
-    expect(sent()[3]).toBe("d0");
+    expect(sent()[2]).toBe("d0");
+  });
+
+  it("does not linger a request that is full (maxBatch records)", () => {
+    const { call, sent } = queue({ lingerMs: 10_000, maxBatch: 2 });
+    call("a", 1);
+    call("b", 2);
+    expect(sent()).toEqual(["a0", "b0,b1"]);
   });
 
   it("gives back what it had not sent when closed, and sends nothing more", async () => {

@@ -39,8 +39,6 @@ export class ProduceQueue<R extends QueuedRecord> {
   private readonly idleLanes: number[];
   /** Set while the next request waits for more records (see lingerFor). */
   private lingering?: NodeJS.Timeout;
-  /** How many records the last request to end carried: is this a stream? */
-  private lastSendRecords = 0;
   private closed = false;
 
   constructor(
@@ -89,24 +87,20 @@ export class ProduceQueue<R extends QueuedRecord> {
       await this.send(lane, batch);
     } finally {
       for (const r of batch) r.call.requests--;
-      this.lastSendRecords = batch.length;
       this.idleLanes.push(lane);
       this.drain();
     }
   }
 
   /**
-   * Under a stream of publishes (the last request to end carried 8 records
-   * or more), a request started while another is in flight waits until its
-   * oldest record is lingerMs old: a broker spends about as much on a
-   * request as on hundreds of records in it, so bigger requests leave the
-   * cores to the rest. With none in flight, or after single publishes, it
-   * goes at once.
+   * A request started while another is in flight waits until its oldest
+   * record is lingerMs old (Kafka's linger.ms), for more to join it; with
+   * none in flight it goes at once.
    */
   private lingerFor(head: R): number {
     const { lingerMs, maxBatch, lanes } = this.options;
     const inFlight = this.idleLanes.length < lanes;
-    if (lingerMs <= 0 || !inFlight || this.lastSendRecords < 8 || this.queue.length >= maxBatch) return 0;
+    if (lingerMs <= 0 || !inFlight || this.queue.length >= maxBatch) return 0;
     const wait = head.at + lingerMs - performance.now();
     return wait >= 1 ? wait : 0;
   }
