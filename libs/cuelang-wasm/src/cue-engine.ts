@@ -267,7 +267,9 @@ export class CueEngine {
    * retried one document at a time, so that only the document at fault fails.
    */
   async validate(target: Definition, document: Uint8Array | string, options: ValidateOptions = {}): Promise<CueViolation[]> {
-    const bytes = typeof document === "string" ? encoder.encode(document) : document;
+    // A view into a larger buffer (the request the event came in) is copied: structured clone would
+    // copy that whole buffer to the worker, and the queue's byte count would understate what it holds.
+    const bytes = typeof document === "string" ? encoder.encode(document) : document.byteLength === document.buffer.byteLength ? document : new Uint8Array(document);
     if (bytes.length > this.maxDocumentBytes) {
       throw new CueDocumentError(`document of ${bytes.length} bytes is larger than the limit of ${this.maxDocumentBytes} bytes`);
     }

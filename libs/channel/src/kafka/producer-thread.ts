@@ -3,6 +3,17 @@ import { Worker } from "node:worker_threads";
 import { ChannelError } from "../errors";
 import type { ProducerReply, ProducerRequest, ProducerThreadInit, StoredRange, TopicRecords } from "./producer-protocol";
 
+/**
+ * Structured clone copies the whole ArrayBuffer behind a view: bytes that
+ * are a slice of a larger buffer (the gRPC request an event came in, Node's
+ * 8 KiB pool) would cost that buffer's size on every send, not their own
+ * (measured: 47–88 µs of CPU per message for a 100-byte slice of 64 KiB,
+ * 6–7 µs for 100 bytes of their own).
+ */
+function ownBytes<T>(v: T): T {
+  return v instanceof Uint8Array && v.byteLength !== v.buffer.byteLength ? (Buffer.from(new Uint8Array(v).buffer) as T) : v;
+}
+
 /** A request before it gets its id. */
 type Call = { [K in ProducerRequest["op"]]: Omit<Extract<ProducerRequest, { op: K }>, "id"> }[ProducerRequest["op"]];
 
@@ -31,6 +42,12 @@ export class ProducerThread {
    * failure means and kafkajs's message.
    */
   async send(lane: number, topicMessages: readonly TopicRecords[], timeoutMs: number): Promise<readonly StoredRange[]> {
+    for (const t of topicMessages) {
+      for (const m of t.messages) {
+        m.key = ownBytes(m.key);
+        m.value = ownBytes(m.value);
+      }
+    }
     return (await this.call({ op: "send", lane, timeoutMs, topicMessages })).stored ?? [];
   }
 
