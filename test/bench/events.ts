@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { CloudEvent } from "@meshstream/cloudevents";
+import { toKafkaRecord, type CloudEvent } from "@meshstream/cloudevents";
+import type { Message } from "kafkajs";
 
 /** The seed's person, as the benchmarks send it. */
 export const personData = Buffer.from(JSON.stringify({ first: "John", Last: "Doe", Age: 40 }));
@@ -16,3 +17,9 @@ export const personEvent = (i?: number): CloudEvent => ({
   extensions: i === undefined ? {} : { partitionkey: `k${i % 16}` },
   data: personData,
 });
+
+/** A person event as the channel writes it to Kafka (the CloudEvents binary binding), for raw kafkajs producers. */
+export function personRecord(): Message {
+  const r = toKafkaRecord(personEvent());
+  return { key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp };
+}

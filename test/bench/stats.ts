@@ -67,3 +67,14 @@ export async function concurrentRate(total: number, batch: number, concurrency: 
 }
 
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** `send` called `rate` times a second for `seconds` on a fixed schedule: each call's latency in ms. */
+export async function latenciesAt(rate: number, seconds: number, send: () => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  const calls = await paced(rate, rate * seconds, () => {
+    const t = performance.now();
+    return send().then(() => void latencies.push(performance.now() - t));
+  });
+  await Promise.all(calls);
+  return latencies;
+}
