@@ -11,7 +11,8 @@ import { latenciesAt } from "../stats";
  * broker take by themselves. It runs in a process of its own: in the bench's
  * process it measured the bench too, whose heap (ghz's results, the
  * platforms' logs) made its collections part of the floor (p99 8–20 ms
- * there, 2.4–2.9 ms in a process of its own at the same moment).
+ * there in one session's runs, 2.4–4.5 ms in a process of its own between
+ * them; on a noisy machine it is higher either way).
  */
 export async function kafkaFloor(brokers: readonly string[], topic: string): Promise<{ turn(seconds: number): Promise<number[]>; close(): Promise<void> }> {
   const child = fork(__filename, [brokers.join(","), topic], { cwd: join(__dirname, "../../.."), execArgv: process.execArgv });
