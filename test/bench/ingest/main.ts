@@ -75,8 +75,6 @@ const publishOne = (client: TestClient) => client.unary(IngestService.method.pub
 // The floor of this client, server and machine: a call that does nothing.
 const healthCheck = (client: TestClient) => client.unary(Health.method.check, {});
 
-/** `send` at a steady `rate` for `seconds`; each call's latency. */
-
 /** Unary calls at a steady `rate` for `seconds`; each call's latency, from the client's side. */
 export async function unaryAt(address: string, rate: number, seconds: number, call: (client: TestClient) => Promise<unknown> = publishOne): Promise<number[]> {
   const client = new TestClient(address);
@@ -116,8 +114,6 @@ async function unaryAgainstFloors(address: string, brokers: readonly string[], t
     await kafka.close();
   }
 }
-
-/** A new event as the channel writes it to Kafka, for kafkajs. */
 
 /**
  * A kafkajs producer alone on the same broker, `total` records in batches of
