@@ -29,9 +29,15 @@ export function setCaller(request: FastifyRequest, caller: Caller): void {
   callers.set(request, caller);
 }
 
-/** The caller the hook found; none would be a route that escaped authentication, so that fails closed. */
+/**
+ * The caller the hook found, taken once per request (the route's context
+ * holds it from there): a WeakMap entry left in place outlives its request
+ * by a young-generation collection, and so did everything the request held.
+ * None would be a route that escaped authentication, so that fails closed.
+ */
 export function callerOf(request: FastifyRequest): Caller {
   const caller = callers.get(request);
+  callers.delete(request);
   if (!caller) throw new Error(`no caller for ${request.method} ${request.url}: the request was not authenticated`);
   return caller;
 }
@@ -58,9 +64,45 @@ export function incomingCall(request: FastifyRequest): IncomingCall {
   };
 }
 
-/** Calls in flight that hold something open (streams, long polls), so that shutdown can end them. */
+/**
+ * One HTTP request's CallContext. Its AbortController is made only when the
+ * handler asks for the signal or the call is aborted (the client went away,
+ * the server shuts down): on Node 20 every AbortSignal outlives the young
+ * generation's collections, and with it everything the request held, and
+ * most handlers never look at theirs. A class, for its getter (a getter in an
+ * object literal gives each object a hidden class of its own).
+ */
+class HttpCallContext implements CallContext {
+  readonly headers: RequestHeaders;
+  readonly peer: string;
+  private controller?: AbortController;
+
+  constructor(
+    readonly method: string,
+    readonly caller: Caller,
+    call: IncomingCall,
+    readonly sendHeader: () => void,
+  ) {
+    this.headers = call.headers;
+    this.peer = call.peer;
+  }
+
+  get signal(): AbortSignal {
+    return this.abortable().signal;
+  }
+
+  abort(reason: CallError): void {
+    this.abortable().abort(reason);
+  }
+
+  private abortable(): AbortController {
+    return (this.controller ??= new AbortController());
+  }
+}
+
+/** Calls in flight, so that shutdown can end those that hold something open (streams, long polls). */
 export class OpenCalls {
-  private readonly calls = new Set<AbortController>();
+  private readonly calls = new Set<HttpCallContext>();
 
   get size(): number {
     return this.calls.size;
@@ -71,18 +113,17 @@ export class OpenCalls {
    * client goes away before the answer is complete, or when the server shuts down.
    */
   open(request: FastifyRequest, reply: FastifyReply, method: string, sendHeader: () => void = () => {}): { ctx: CallContext; release: () => void } {
-    const controller = new AbortController();
+    const ctx = new HttpCallContext(method, callerOf(request), incomingCall(request), sendHeader);
     const onClose = () => {
-      if (!reply.raw.writableFinished) controller.abort(new CallError("cancelled", "the client went away"));
+      if (!reply.raw.writableFinished) ctx.abort(new CallError("cancelled", "the client went away"));
     };
     reply.raw.once("close", onClose);
-    this.calls.add(controller);
-    const call = incomingCall(request);
+    this.calls.add(ctx);
     const release = () => {
       reply.raw.off("close", onClose);
-      this.calls.delete(controller);
+      this.calls.delete(ctx);
     };
-    return { ctx: { method, caller: callerOf(request), signal: controller.signal, headers: call.headers, peer: call.peer, sendHeader }, release };
+    return { ctx, release };
   }
 
   abortAll(reason: CallError): void {
