@@ -3,6 +3,7 @@ import { Metadata } from "@grpc/grpc-js";
 import type * as grpc from "@grpc/grpc-js";
 import { unauthenticatedCaller, type Caller } from "@meshstream/access";
 import type { Readable } from "node:stream";
+import { AbortableContext } from "./abortable-context";
 import { MalformedMessage } from "./codec";
 import { callOf, runInCall } from "./call-scope";
 import type { CallContext, RequestHeaders } from "./service-impl";
@@ -59,19 +60,15 @@ function inScopeOf(call: ServerCall, method: string, streams = false): <T>(body:
  * then made an error, its stack captured, for a handler long gone.
  *
  * A unary call's AbortController is made only when its handler asks for the
- * signal or the client cancels (a stream's at once: shutdown aborts it): on
- * Node 20 every AbortSignal outlives the young generation's collections, and
- * most unary handlers never look at theirs. A class, for its getter: a getter
- * in an object literal gives each object a hidden class of its own, kept
- * outside the young generation, and with it everything the call held.
+ * signal or the client cancels (see AbortableContext); a stream's at once,
+ * since shutdown aborts it.
  */
-class HandlerContext implements CallContext {
+class HandlerContext extends AbortableContext implements CallContext {
   readonly peer: string;
   readonly headers: RequestHeaders;
-  private controller?: AbortController;
   private headerSent = false;
   private readonly untrack?: () => void;
-  private readonly cancelled = () => this.abortable().abort(new CallError("cancelled", "cancelled by the client"));
+  private readonly cancelled = () => this.abort(new CallError("cancelled", "cancelled by the client"));
 
   constructor(
     private readonly call: ServerCall,
@@ -79,6 +76,7 @@ class HandlerContext implements CallContext {
     readonly caller: Caller,
     streams?: ActiveCalls,
   ) {
+    super();
     this.peer = call.getPeer();
     this.headers = {
       get(name: string) {
@@ -92,10 +90,6 @@ class HandlerContext implements CallContext {
     this.untrack = streams?.track(this.abortable());
   }
 
-  get signal(): AbortSignal {
-    return this.abortable().signal;
-  }
-
   /** A property, not a method: handlers pass it on as a callback. */
   readonly sendHeader = () => {
     if (this.headerSent || this.call.cancelled) return;
@@ -106,10 +100,6 @@ class HandlerContext implements CallContext {
   release(): void {
     (this.call as NodeJS.EventEmitter).off("cancelled", this.cancelled);
     this.untrack?.();
-  }
-
-  private abortable(): AbortController {
-    return (this.controller ??= new AbortController());
   }
 }
 

@@ -1,3 +1,4 @@
+export { AbortableContext } from "./abortable-context";
 export { GrpcServer, LIVENESS, READINESS, type GrpcServerOptions } from "./grpc-server";
 export { GrpcModule, GrpcServerHost, GRPC_SERVER_OPTIONS } from "./grpc.module";
 export { GrpcService } from "./grpc-service.decorator";

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Caller, Credentials } from "@meshstream/access";
-import { CallError, type CallContext, type RequestHeaders } from "@meshstream/grpc";
+import { AbortableContext, CallError, type CallContext, type RequestHeaders } from "@meshstream/grpc";
 import type { FastifyReply, FastifyRequest } from "fastify";
 
 /** What authentication sees of a request: the access seam, run once per request. */
@@ -64,18 +64,10 @@ export function incomingCall(request: FastifyRequest): IncomingCall {
   };
 }
 
-/**
- * One HTTP request's CallContext. Its AbortController is made only when the
- * handler asks for the signal or the call is aborted (the client went away,
- * the server shuts down): on Node 20 every AbortSignal outlives the young
- * generation's collections, and with it everything the request held, and
- * most handlers never look at theirs. A class, for its getter (a getter in an
- * object literal gives each object a hidden class of its own).
- */
-class HttpCallContext implements CallContext {
+/** One HTTP request's CallContext: its signal is made only when needed (see AbortableContext). */
+class HttpCallContext extends AbortableContext implements CallContext {
   readonly headers: RequestHeaders;
   readonly peer: string;
-  private controller?: AbortController;
 
   constructor(
     readonly method: string,
@@ -83,20 +75,9 @@ class HttpCallContext implements CallContext {
     call: IncomingCall,
     readonly sendHeader: () => void,
   ) {
+    super();
     this.headers = call.headers;
     this.peer = call.peer;
-  }
-
-  get signal(): AbortSignal {
-    return this.abortable().signal;
-  }
-
-  abort(reason: CallError): void {
-    this.abortable().abort(reason);
-  }
-
-  private abortable(): AbortController {
-    return (this.controller ??= new AbortController());
   }
 }
 
