@@ -271,11 +271,9 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
       { key: "grpcjs_health", name: "Health/Check, from a grpc-js client", turn: fromNode(() => healthCheck(client)) },
       { key: "grpcjs_kafka", name: "Publish, Kafka channel, from a grpc-js client", turn: fromNode(() => publishOne(client)) },
     ];
-    const gcBefore = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
-    const writesBefore = await Promise.all([onKafka, serial].map((p) => channelWrites(p.metricsAddress)));
+    const metricsBefore = await Promise.all(platforms.map((p) => metricsOf(p.metricsAddress)));
     const latencies = await inTurns(kinds.map((k) => k.turn));
-    const gcAfter = await Promise.all(platforms.map((p) => gcOf(p.metricsAddress)));
-    const writesAfter = await Promise.all([onKafka, serial].map((p) => channelWrites(p.metricsAddress)));
+    const metricsAfter = await Promise.all(platforms.map((p) => metricsOf(p.metricsAddress)));
     const rows: [string, string][] = [["Node (platforms and this client)", process.version]];
     const result: Record<string, number> = {};
     for (const [i, { key, name }] of kinds.entries()) {
@@ -285,23 +283,23 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
       result[`${key}_p99_ms`] = Number(l.p99.toFixed(2));
     }
     // The platform's own measure of its channel's writes: no gRPC, no client, what lanes change.
-    const over = [0, 1].map((i) => {
-      const [after, before] = [writesAfter[i]!, writesBefore[i]!];
+    const shares = [
+      { platform: onKafka, key: "kafka", name: "3 in flight" },
+      { platform: serial, key: "kafka_serial", name: "one in flight" },
+    ].map(({ platform, key, name }) => {
+      const i = platforms.indexOf(platform);
+      const [after, before] = [channelWrites(metricsAfter[i]!), channelWrites(metricsBefore[i]!)];
       const count = after.count - before.count;
-      return { count, over2_5ms: 1 - (after.upTo2_5ms - before.upTo2_5ms) / count, over5ms: 1 - (after.upTo5ms - before.upTo5ms) / count };
+      const over = (upTo: "upTo2_5ms" | "upTo5ms") => (100 - (100 * (after[upTo] - before[upTo])) / count).toFixed(2);
+      result[`writes_over_2_5ms_pct_${key}`] = Number(over("upTo2_5ms"));
+      result[`writes_over_5ms_pct_${key}`] = Number(over("upTo5ms"));
+      return `${name}: ${over("upTo2_5ms")}% / ${over("upTo5ms")}% of ${count}`;
     });
-    const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
-    rows.push([
-      "…writes to Kafka over 2.5 ms / over 5 ms, from the platform's metrics (its turns and warm-ups)",
-      `3 in flight: ${percent(over[0]!.over2_5ms)} / ${percent(over[0]!.over5ms)} of ${over[0]!.count}; one in flight: ${percent(over[1]!.over2_5ms)} / ${percent(over[1]!.over5ms)} of ${over[1]!.count}`,
-    ]);
-    for (const [i, key] of ["kafka", "kafka_serial"].entries()) {
-      result[`writes_over_2_5ms_pct_${key}`] = Number((100 * over[i]!.over2_5ms).toFixed(2));
-      result[`writes_over_5ms_pct_${key}`] = Number((100 * over[i]!.over5ms).toFixed(2));
-    }
+    rows.push(["…writes to Kafka over 2.5 ms / over 5 ms, from the platform's metrics (its turns and warm-ups)", shares.join("; ")]);
     for (const [i, channel] of ["Kafka", "embedded"].entries()) {
-      const spent = [...gcAfter[i]!].map(([kind, after]) => {
-        const before = gcBefore[i]!.get(kind) ?? noCollections;
+      const [gcAfter, gcBefore] = [gcOf(metricsAfter[i]!), gcOf(metricsBefore[i]!)];
+      const spent = [...gcAfter].map(([kind, after]) => {
+        const before = gcBefore.get(kind) ?? noCollections;
         return { kind, count: after.count - before.count, ms: 1000 * (after.seconds - before.seconds), over10ms: after.over10ms - before.over10ms };
       });
       rows.push([`…the ${channel} platform's main thread, its turns and warm-ups: collections (their time, how many over 10 ms)`, spent.map((g) => `${g.kind} ${g.count} (${Math.round(g.ms)} ms, ${g.over10ms})`).join(", ")]);
@@ -319,16 +317,19 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
 type Collections = { count: number; seconds: number; over10ms: number };
 const noCollections: Collections = { count: 0, seconds: 0, over10ms: 0 };
 
+/** A platform's metrics now, as Prometheus would scrape them. */
+async function metricsOf(metricsAddress: string): Promise<string> {
+  return (await fetch(`http://${metricsAddress}/metrics`)).text();
+}
+
 /** A platform's writes to its channel so far: how many, and how many took up to 2.5 ms and up to 5 ms (meshstream_channel_write_duration_seconds). */
-async function channelWrites(metricsAddress: string): Promise<{ count: number; upTo2_5ms: number; upTo5ms: number }> {
-  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+function channelWrites(text: string): { count: number; upTo2_5ms: number; upTo5ms: number } {
   const value = (series: string) => Number(new RegExp(`^meshstream_channel_write_duration_seconds_${series} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
   return { count: value(`count\\{channel="kafka"\\}`), upTo2_5ms: value(`bucket\\{le="0.0025",channel="kafka"\\}`), upTo5ms: value(`bucket\\{le="0.005",channel="kafka"\\}`) };
 }
 
 /** A platform's main-thread collections so far, by kind, from prom-client's nodejs_gc_duration_seconds. */
-async function gcOf(metricsAddress: string): Promise<Map<string, Collections>> {
-  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+function gcOf(text: string): Map<string, Collections> {
   const byKind = new Map<string, Collections>();
   const of = (kind: string) => byKind.get(kind) ?? byKind.set(kind, { ...noCollections }).get(kind)!;
   const upTo10ms = new Map<string, number>();
