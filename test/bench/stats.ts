@@ -14,7 +14,16 @@ export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[M
  * CPU per event says what events/s would on a quiet one.
  */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/** The same for a process's main thread alone (its JavaScript thread, for Node). */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, "utf8");
   // Fields after the command name, which is in parentheses and may hold spaces; utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;

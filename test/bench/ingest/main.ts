@@ -14,7 +14,7 @@ import { startKafka } from "../../harness/kafka";
 import { PLATFORM_NODE_FLAGS, startPlatform, type RunningPlatform } from "../../harness/platform";
 import { personData, personEvent, personRecord } from "../events";
 import { ghzLatencies } from "../ghz";
-import { concurrentRate, cpuMicrosPer, latenciesAt, median, report, summarize } from "../stats";
+import { concurrentRate, cpuMicrosPer, cpuSeconds, latenciesAt, mainThreadCpuSeconds, median, report, summarize } from "../stats";
 import { authOverhead } from "./auth";
 import { kafkaFloor } from "./kafka-floor";
 
@@ -90,6 +90,28 @@ const fromGhz = (address: string, method: "health" | "publish"): Turn => (second
   method === "health" ? ghzLatencies(address, Health.method.check, {}, 1000, seconds) : ghzLatencies(address, IngestService.method.publish, publishInput, 1000, seconds);
 
 /**
+ * A turn that also adds up the CPU the platform (`pid`) used during it, all
+ * its threads and its main thread alone: per call, what the two cores give
+ * each call, which on this machine is what bounds the tail (the broker and
+ * the load generator share them).
+ */
+function metered(turn: Turn, pid: number): Turn & { perCall(): { all: number; main: number } } {
+  let calls = 0;
+  let all = 0;
+  let main = 0;
+  const metered = async (seconds: number) => {
+    const [all0, main0] = [cpuSeconds(pid), mainThreadCpuSeconds(pid)];
+    const latencies = await turn(seconds);
+    all += cpuSeconds(pid) - all0;
+    main += mainThreadCpuSeconds(pid) - main0;
+    calls += latencies.length;
+    return latencies;
+  };
+  return Object.assign(metered, { perCall: () => ({ all: Math.round((1e6 * all) / calls), main: Math.round((1e6 * main) / calls) }) });
+}
+const showCpu = ({ all, main }: { all: number; main: number }) => `${all} µs (main thread ${main} µs)`;
+
+/**
  * Each kind of call at 1,000 per second in turns, `rounds` of `seconds` each,
  * latencies pooled per kind: so that all meet the same moments of a shared
  * machine (a stall of the VM, another process's burst), which one run of each
@@ -104,12 +126,17 @@ async function inTurns(kinds: readonly Turn[], rounds = 4, seconds = 5): Promise
   return pooled.map(summarize);
 }
 
-/** Unary Publish on Kafka (from ghz) in turns with its two floors, Health/Check on the same platform (from ghz) and Kafka's own. */
-async function unaryAgainstFloors(address: string, brokers: readonly string[], topic: string): Promise<{ unary: Summary; floor: Summary; kafka: Summary }> {
+/**
+ * Unary Publish on Kafka (from ghz) in turns with its two floors,
+ * Health/Check on the same platform (from ghz) and Kafka's own; with the
+ * platform's CPU per Publish and per Health call.
+ */
+async function unaryAgainstFloors(platform: RunningPlatform, brokers: readonly string[], topic: string) {
   const kafka = await kafkaFloor(brokers, topic);
   try {
-    const [unary, floor, raw] = await inTurns([fromGhz(address, "publish"), fromGhz(address, "health"), kafka.turn]);
-    return { unary: unary!, floor: floor!, kafka: raw! };
+    const [publish, health] = [metered(fromGhz(platform.address, "publish"), platform.process.pid!), metered(fromGhz(platform.address, "health"), platform.process.pid!)];
+    const [unary, floor, raw] = await inTurns([publish, health, kafka.turn]);
+    return { unary: unary!, floor: floor!, kafka: raw!, cpu: { unary: publish.perCall(), floor: health.perCall() } };
   } finally {
     await kafka.close();
   }
@@ -219,14 +246,18 @@ export async function main(): Promise<void> {
       result.raw_encoded_eps = Math.round(encoded.rate);
       result.ratio_encoded = Number((ours.rate / encoded.rate).toFixed(2));
       progress("PublishStream on Kafka done");
-      const { unary, floor, kafka: kafkaFloor } = await unaryAgainstFloors(platform.address, broker.brokers, "meshstream.people");
+      const { unary, floor, kafka: kafkaFloor, cpu: callCpu } = await unaryAgainstFloors(platform, broker.brokers, "meshstream.people");
       rows.push(["unary Publish at 1,000 req/s from ghz, 4 × 5 s, Kafka channel", show(unary)]);
+      rows.push(["…the platform's CPU per Publish call", showCpu(callCpu.unary)]);
       rows.push(["unary Health/Check at 1,000 req/s from ghz, 4 × 5 s in turns with Publish (the floor)", show(floor)]);
+      rows.push(["…the platform's CPU per Health/Check call", showCpu(callCpu.floor)]);
       rows.push(["raw kafkajs, one record per send at 1,000/s, 4 × 5 s in turns, a process of its own (Kafka's floor)", show(kafkaFloor)]);
       result.unary_p50_ms = Number(unary.p50.toFixed(2));
       result.unary_p99_ms = Number(unary.p99.toFixed(2));
       result.floor_p99_ms = Number(floor.p99.toFixed(2));
       result.kafka_floor_p99_ms = Number(kafkaFloor.p99.toFixed(2));
+      result.unary_cpu_us = callCpu.unary.all;
+      result.floor_cpu_us = callCpu.floor.all;
     } finally {
       await platform.stop();
     }
@@ -235,7 +266,7 @@ export async function main(): Promise<void> {
   }
   const access = await auth();
   report([["events per run; Node (platform and this client)", `${total.toLocaleString("en-US")}; ${process.version}`], ...rows, ...access.rows]);
-  const keys = ["stream_eps", "raw_eps", "ratio", "unary_p50_ms", "unary_p99_ms", "floor_p99_ms", "kafka_floor_p99_ms"];
+  const keys = ["stream_eps", "raw_eps", "ratio", "unary_p50_ms", "unary_p99_ms", "floor_p99_ms", "kafka_floor_p99_ms", "unary_cpu_us", "floor_cpu_us"];
   writeSync(1, resultLine({ ...Object.fromEntries(keys.map((k) => [k, result[k]!])), ...access.result, node: process.versions.node }));
 }
 
@@ -245,8 +276,9 @@ export async function main(): Promise<void> {
  * the CloudEvent and a durable write, no Kafka) and Publish on Kafka, also
  * with one produce request in flight at a time (as before lanes); Kafka's
  * own floor; and Health and Publish on Kafka from a grpc-js client; with the
- * collections of each platform's main thread meanwhile, from its own metrics
- * (a pause there stalls every call it serves).
+ * platform's CPU per call from ghz, and the collections of each platform's
+ * main thread meanwhile, from its own metrics (a pause there stalls every
+ * call it serves).
  */
 async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Record<string, number> }> {
   const broker = await startKafka();
@@ -261,11 +293,11 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
     platforms.push(onKafka, embedded, serial);
     const client = (grpcJs = new TestClient(onKafka.address));
     kafka = await kafkaFloor(broker.brokers, "meshstream.people");
-    const kinds = [
-      { key: "health", name: "Health/Check (the gRPC floor), from ghz", turn: fromGhz(onKafka.address, "health") },
-      { key: "embedded", name: "Publish, embedded channel, from ghz", turn: fromGhz(embedded.address, "publish") },
-      { key: "kafka", name: "Publish, Kafka channel, from ghz", turn: fromGhz(onKafka.address, "publish") },
-      { key: "kafka_serial", name: "Publish, Kafka channel, one request in flight (MAX_IN_FLIGHT=1), from ghz", turn: fromGhz(serial.address, "publish") },
+    const kinds: { key: string; name: string; turn: Turn | ReturnType<typeof metered> }[] = [
+      { key: "health", name: "Health/Check (the gRPC floor), from ghz", turn: metered(fromGhz(onKafka.address, "health"), onKafka.process.pid!) },
+      { key: "embedded", name: "Publish, embedded channel, from ghz", turn: metered(fromGhz(embedded.address, "publish"), embedded.process.pid!) },
+      { key: "kafka", name: "Publish, Kafka channel, from ghz", turn: metered(fromGhz(onKafka.address, "publish"), onKafka.process.pid!) },
+      { key: "kafka_serial", name: "Publish, Kafka channel, one request in flight (MAX_IN_FLIGHT=1), from ghz", turn: metered(fromGhz(serial.address, "publish"), serial.process.pid!) },
       { key: "kafka_floor", name: "raw kafkajs, one record per send, a process of its own (Kafka's floor)", turn: kafka.turn },
       // The same calls from a Node client (this process): its own collections are in what it measures.
       { key: "grpcjs_health", name: "Health/Check, from a grpc-js client", turn: fromNode(() => healthCheck(client)) },
@@ -276,11 +308,13 @@ async function unaryBreakdown(): Promise<{ rows: [string, string][]; result: Rec
     const metricsAfter = await Promise.all(platforms.map((p) => metricsOf(p.metricsAddress)));
     const rows: [string, string][] = [["Node (platforms and this client)", process.version]];
     const result: Record<string, number> = {};
-    for (const [i, { key, name }] of kinds.entries()) {
+    for (const [i, { key, name, turn }] of kinds.entries()) {
       const l = latencies[i]!;
-      rows.push([`${name}, 4 × 5 s at 1,000/s in turns`, show(l)]);
+      const cpu = "perCall" in turn ? turn.perCall() : undefined;
+      rows.push([`${name}, 4 × 5 s at 1,000/s in turns`, show(l) + (cpu ? `; the platform's CPU per call ${showCpu(cpu)}` : "")]);
       result[`${key}_p50_ms`] = Number(l.p50.toFixed(2));
       result[`${key}_p99_ms`] = Number(l.p99.toFixed(2));
+      if (cpu) result[`${key}_cpu_us`] = cpu.all;
     }
     // The platform's own measure of its channel's writes: no gRPC, no client, what lanes change.
     const shares = [
