@@ -99,7 +99,7 @@ function metered(turn: Turn, pid: number): Turn & { perCall(): { all: number; ma
   let calls = 0;
   let all = 0;
   let main = 0;
-  const metered = async (seconds: number) => {
+  const run = async (seconds: number) => {
     const [all0, main0] = [cpuSeconds(pid), mainThreadCpuSeconds(pid)];
     const latencies = await turn(seconds);
     all += cpuSeconds(pid) - all0;
@@ -107,7 +107,7 @@ function metered(turn: Turn, pid: number): Turn & { perCall(): { all: number; ma
     calls += latencies.length;
     return latencies;
   };
-  return Object.assign(metered, { perCall: () => ({ all: Math.round((1e6 * all) / calls), main: Math.round((1e6 * main) / calls) }) });
+  return Object.assign(run, { perCall: () => ({ all: Math.round((1e6 * all) / calls), main: Math.round((1e6 * main) / calls) }) });
 }
 const showCpu = ({ all, main }: { all: number; main: number }) => `${all} µs (main thread ${main} µs)`;
 
