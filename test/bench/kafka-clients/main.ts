@@ -21,15 +21,15 @@ interface Record_ {
   readonly headers?: Record<string, string>;
 }
 
+/** A person event as the channel writes it (the CloudEvents binary binding), in the clients' common shape. */
+function cloudEventRecord(i?: number): Record_ {
+  const r = toKafkaRecord(personEvent(i));
+  return { key: String(r.key), value: data, headers: r.headers as Record<string, string> };
+}
+
 /** Batches built before the clock starts: the clients are measured, not our record construction. */
 function batches(cloudEvents: boolean): Record_[][] {
-  return Array.from({ length: 20 }, () =>
-    Array.from({ length: batch }, (_, i) => {
-      if (!cloudEvents) return { value: data };
-      const r = toKafkaRecord(personEvent(i));
-      return { key: String(r.key), value: data, headers: r.headers as Record<string, string> };
-    }),
-  );
+  return Array.from({ length: 20 }, () => Array.from({ length: batch }, (_, i) => (cloudEvents ? cloudEventRecord(i) : { value: data })));
 }
 
 export async function main(): Promise<void> {
@@ -108,16 +108,12 @@ async function singleRecords(kafka: Kafka, brokers: string[], kafkajsTopic: stri
   await kafkajs.connect();
   const platformatic = new PlatformaticProducer({ clientId: "bench", bootstrapBrokers: brokers, serializers: stringSerializers, idempotent: true, acks: ProduceAcks.ALL });
   let chain: Promise<unknown> = Promise.resolve();
-  const record = () => {
-    const r = toKafkaRecord(personEvent());
-    return { key: String(r.key), value: data, headers: r.headers as Record<string, string> };
-  };
   const clients = [
-    { key: "kafkajs", send: () => kafkajs.send({ topic: kafkajsTopic, acks: -1, messages: [record()] }), latencies: [] as number[], cpu: 0 },
+    { key: "kafkajs", send: () => kafkajs.send({ topic: kafkajsTopic, acks: -1, messages: [cloudEventRecord()] }), latencies: [] as number[], cpu: 0 },
     {
       key: "platformatic",
       send: () => {
-        const m = { topic: platformaticTopic, ...record() };
+        const m = { topic: platformaticTopic, ...cloudEventRecord() };
         const sent = chain.then(() => platformatic.send({ messages: [m] }));
         chain = sent.catch(() => undefined);
         return sent;
