@@ -46,27 +46,31 @@ async function settledRss(pid: number): Promise<number> {
   return samples.at(-1)!;
 }
 
+/** Stores `total` MySource:newPerson events numbered by `n` from 0, of about `padBytes` each, straight into the channel. */
+export async function storeEvents(publisher: EventChannel, total: number, padBytes: number): Promise<void> {
+  const pad = "x".repeat(padBytes);
+  for (let i = 0; i < total; i += 1000) {
+    await publisher.publish(
+      Array.from({ length: Math.min(1000, total - i) }, (_, j) => ({
+        product: "people",
+        event: { specversion: "1.0" as const, id: randomUUID(), source: "/people", type: "MySource:newPerson", subject: "flow", datacontenttype: "application/json", extensions: {}, data: Buffer.from(JSON.stringify({ first: "Ann", Last: `L${pad}`, n: i + j })) },
+      })),
+    );
+  }
+}
+
 /**
- * Stores `total` MySource:newPerson events numbered by `n`, of about
- * `padBytes` each, straight into the channel, while sampling the resident
+ * Stores events as storeEvents does while sampling the resident
  * memory of the platform process `pid` every 100 ms; then waits `settleMs`
  * more. Resolves with the growth from the start to the peak, in MiB. The
  * baseline is taken once the platform has settled (its spare worker running).
  */
 export async function storeWhileSampling(publisher: EventChannel, pid: number, total: number, padBytes: number, settleMs = 3000): Promise<{ baselineMiB: number; peakMiB: number; growthMiB: number }> {
-  const pad = "x".repeat(padBytes);
   const baseline = await settledRss(pid);
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
   try {
-    for (let i = 0; i < total; i += 1000) {
-      await publisher.publish(
-        Array.from({ length: Math.min(1000, total - i) }, (_, j) => ({
-          product: "people",
-          event: { specversion: "1.0" as const, id: randomUUID(), source: "/people", type: "MySource:newPerson", subject: "flow", datacontenttype: "application/json", extensions: {}, data: Buffer.from(JSON.stringify({ first: "Ann", Last: `L${pad}`, n: i + j })) },
-        })),
-      );
-    }
+    await storeEvents(publisher, total, padBytes);
     await new Promise((r) => setTimeout(r, settleMs));
   } finally {
     clearInterval(sampler);
