@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { startKafka, type KafkaBroker } from "../../../../test/harness/kafka";
 import { toolPath } from "../../../../test/harness/tool-paths";
 import { Kafka, logLevel, type Admin } from "kafkajs";
@@ -14,6 +15,8 @@ const n = (d: Delivery) => (JSON.parse(Buffer.from(d.event.data!).toString()) as
 
 /** Subscriptions from the latest event, each positioned (its first read waiting) before this resolves: all published after is theirs. */
 function positioned(channel: KafkaChannel, product: string, count: number, signal: AbortSignal) {
+  // One signal shared by `count` subscriptions, each listening to it (Node warns from 11 on).
+  setMaxListeners(count, signal);
   return Promise.all(
     Array.from({ length: count }, async () => {
       let ready!: () => void;
