@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, startPlatform, type RunningPlatform } from "../harness/platform";
 import { run } from "../harness/run";
+import { tempDir } from "../harness/temp";
 import { toolPath } from "../harness/tool-paths";
 
 interface Line {
@@ -22,7 +23,11 @@ describe("what the platform logs", () => {
   };
 
   beforeAll(async () => {
-    platform = await startPlatform({ MESHSTREAM_LOG_LEVEL: "log" });
+    // A way to make the platform's process emit a Node warning when the test says (SIGUSR2), loaded
+    // by Node itself before the platform (as NODE_OPTIONS=--require would load an APM agent).
+    const warner = join(tempDir("warner"), "warner.js");
+    writeFileSync(warner, 'process.on("SIGUSR2", () => process.emitWarning("a warning the test asked for", { type: "TestWarning", code: "MESHSTREAM_TEST" }));\n');
+    platform = await startPlatform({ MESHSTREAM_LOG_LEVEL: "log", NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${warner}`.trim() });
   });
   afterAll(async () => {
     await platform?.stop();
@@ -47,6 +52,13 @@ describe("what the platform logs", () => {
     await waitFor(() => lines().some((l) => l.message.msg === "call" && l.message.code === "NOT_FOUND" && l.requestId !== "req-logs-1"), "second call");
     const line = lines().filter((l) => l.message.msg === "call").at(-1)!;
     expect(line.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("writes Node's process warnings as JSON lines at level warn, not as Node's text on stderr", async () => {
+    platform.process.kill("SIGUSR2");
+    await waitFor(() => lines().some((l) => l.message.code === "MESHSTREAM_TEST"), "the warning's line");
+    expect(lines().find((l) => l.message.code === "MESHSTREAM_TEST")).toMatchObject({ level: "warn", message: { msg: "node warning", name: "TestWarning", warning: "a warning the test asked for" } });
+    expect(platform.logs.filter((l) => l.includes("TestWarning") && !l.startsWith("{"))).toEqual([]);
   });
 
   it("switches to debug on SIGHUP, and back on the next one", async () => {

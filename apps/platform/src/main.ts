@@ -6,6 +6,7 @@ import { HttpServerHost } from "./http/http.module";
 import { ConfigError, loadConfig, type PlatformConfig } from "./config/config";
 import { platformVersion, startBanner } from "./observability/banner";
 import { MetricsListener } from "./observability/observability.module";
+import { logNodeWarnings } from "./observability/node-warnings";
 import { PlatformLogger } from "./observability/platform-logger";
 import { startTracing } from "./observability/tracing-sdk";
 
@@ -25,6 +26,7 @@ function readConfig(): { config: PlatformConfig; tracing: ReturnType<typeof star
 async function main(): Promise<void> {
   const { config, tracing } = readConfig();
   const logger = new PlatformLogger(config.logLevel);
+  logNodeWarnings(logger);
   for (const warning of config.warnings) logger.warn({ msg: "insecure", warning });
   // Handlers go in before start-up (createApplicationContext also initialises),
   // so a signal during start-up still ends in a clean close. Nest's own
