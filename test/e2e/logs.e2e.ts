@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, startPlatform, type RunningPlatform } from "../harness/platform";
@@ -23,11 +24,25 @@ describe("what the platform logs", () => {
   };
 
   beforeAll(async () => {
-    // A way to make the platform's process emit a Node warning when the test says (SIGUSR2), loaded
-    // by Node itself before the platform (as NODE_OPTIONS=--require would load an APM agent).
+    // A way to make the platform emit Node warnings, loaded by Node itself before the platform (as
+    // NODE_OPTIONS=--require would load an APM agent), on every thread: on the main thread when the
+    // test says (SIGUSR2); on each worker thread once it runs, naming the thread by its workerData.
     const warner = join(tempDir("warner"), "warner.js");
-    writeFileSync(warner, 'process.on("SIGUSR2", () => process.emitWarning("a warning the test asked for", { type: "TestWarning", code: "MESHSTREAM_TEST" }));\n');
-    platform = await startPlatform({ MESHSTREAM_LOG_LEVEL: "log", NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${warner}`.trim() });
+    writeFileSync(
+      warner,
+      `const { isMainThread, workerData } = require("node:worker_threads");
+if (isMainThread) process.on("SIGUSR2", () => process.emitWarning("a warning the test asked for", { type: "TestWarning", code: "MESHSTREAM_TEST" }));
+else setTimeout(() => process.emitWarning(workerData && "lanes" in workerData ? "producer thread" : workerData && "module" in workerData ? "CUE engine" : "another thread", { type: "TestWarning", code: "MESHSTREAM_TEST_THREAD" }), 200);
+`,
+    );
+    // On Kafka: its producer thread is one of the threads whose warnings the test looks for.
+    platform = await startPlatform({
+      MESHSTREAM_LOG_LEVEL: "log",
+      MESHSTREAM_CHANNEL: "kafka",
+      MESHSTREAM_KAFKA_BROKERS: toolPath("KAFKA_BROKERS"),
+      MESHSTREAM_KAFKA_TOPIC_PREFIX: `logs-${randomUUID().slice(0, 8)}.`,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${warner}`.trim(),
+    });
   });
   afterAll(async () => {
     await platform?.stop();
@@ -37,7 +52,7 @@ describe("what the platform logs", () => {
     await waitFor(() => lines().some((l) => l.message.msg === "started"), "banner");
     const banner = lines().find((l) => l.message.msg === "started")!.message;
     const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
-    expect(banner).toMatchObject({ version, node: process.version, listeners: { grpc: platform.address }, config: { channel: "embedded", logLevel: "log" } });
+    expect(banner).toMatchObject({ version, node: process.version, listeners: { grpc: platform.address }, config: { channel: "kafka", logLevel: "log" } });
   });
 
   it("tags a call's lines with its request id (the client's x-request-id), and answers with it as a header", async () => {
@@ -58,6 +73,13 @@ describe("what the platform logs", () => {
     platform.process.kill("SIGUSR2");
     await waitFor(() => lines().some((l) => l.message.code === "MESHSTREAM_TEST"), "the warning's line");
     expect(lines().find((l) => l.message.code === "MESHSTREAM_TEST")).toMatchObject({ level: "warn", message: { msg: "node warning", name: "TestWarning", warning: "a warning the test asked for" } });
+    expect(platform.logs.filter((l) => l.includes("TestWarning") && !l.startsWith("{"))).toEqual([]);
+  });
+
+  it("writes the worker threads' warnings there too, through the main thread", async () => {
+    const fromThreads = () => new Set(lines().flatMap((l) => (l.message.code === "MESHSTREAM_TEST_THREAD" ? [l.message.warning] : [])));
+    await waitFor(() => fromThreads().has("producer thread") && fromThreads().has("CUE engine"), "warnings from the producer thread and a CUE engine worker");
+    expect(lines().find((l) => l.message.code === "MESHSTREAM_TEST_THREAD")).toMatchObject({ level: "warn", message: { msg: "node warning", name: "TestWarning" } });
     expect(platform.logs.filter((l) => l.includes("TestWarning") && !l.startsWith("{"))).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { CueBusyError, CueDocumentError, CueInternalError, CueLimitError, CueTimeoutError, engineError } from "./errors";
-import type { DefinitionRef, SchemaSource, WorkerInit, WorkerOp, WorkerRequest, WorkerResponse } from "./protocol";
+import type { DefinitionRef, SchemaSource, WorkerInit, WorkerOp, WorkerRequest, WorkerResponse, WorkerWarning } from "./protocol";
 import type { CueViolation, EngineReply } from "./types";
 import type { ValidatorProgram } from "./validator-program";
 import { engineModule } from "./wasm-module";
@@ -159,12 +159,19 @@ class EngineWorker {
       // memory is held by the maximum written into the module (memoryLimitBytes).
       resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
     });
+    let announced = false;
     this.ready = new Promise((resolve, reject) => {
-      this.thread.once("message", (r: WorkerResponse) => (r.fatal ? reject(new CueInternalError(r.fatal)) : resolve()));
+      this.thread.on("message", (r: WorkerResponse | WorkerWarning) => {
+        if ("warning" in r) return process.emitWarning(r.warning.message, { type: r.warning.name, code: r.warning.code });
+        // The first answer announces the engine's start (or why it failed); the rest answer requests.
+        if (announced) return onResponse(this, r);
+        announced = true;
+        if (r.fatal) reject(new CueInternalError(r.fatal));
+        else resolve();
+      });
       this.thread.once("error", reject);
       this.thread.once("exit", (code) => reject(new CueInternalError(`the CUE worker exited (${code}) before it was ready`)));
     });
-    void this.ready.then(() => this.thread.on("message", (r: WorkerResponse) => onResponse(this, r)), () => undefined);
     this.thread.on("exit", () => onExit(this));
   }
 }

@@ -43,6 +43,11 @@ export interface WorkerResponse {
   readonly memoryBytes?: number;
 }
 
+/** A Node warning raised on the worker, for the main thread to raise again (it answers no request). */
+export interface WorkerWarning {
+  readonly warning: { readonly name: string; readonly message: string; readonly code?: string };
+}
+
 export interface WorkerInit {
   /** Compiled once on the main thread and shared: V8 clones a module between threads without recompiling it. */
   readonly module: WebAssembly.Module;

@@ -1,7 +1,11 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { DefinitionRef, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol";
+import type { DefinitionRef, WorkerInit, WorkerRequest, WorkerResponse, WorkerWarning } from "./protocol";
 import type { EngineReply } from "./types";
 import { WasmInstance } from "./wasm-instance";
+
+// Node's warnings here go to the main thread, which prints or logs them as its own.
+process.removeAllListeners("warning");
+process.on("warning", (w: Error & { code?: string }) => parentPort!.postMessage({ warning: { name: w.name, message: w.message, code: w.code } } satisfies WorkerWarning));
 
 // One engine per worker thread; requests are handled one at a time, in order.
 async function main(): Promise<void> {

@@ -33,3 +33,8 @@ export type ProducerReply =
   | { readonly id: number; readonly stored?: readonly StoredRange[] }
   /** A kafkajs failure: the channel's code for it (channelErrorOf), and kafkajs's own words. */
   | { readonly id: number; readonly error: { readonly code: ChannelErrorCode; readonly message: string } };
+
+/** A Node warning raised on the thread, for the main thread to raise again (it answers no request). */
+export interface ThreadWarning {
+  readonly warning: { readonly name: string; readonly message: string; readonly code?: string };
+}

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { ChannelError } from "../errors";
-import type { ProducerReply, ProducerRequest, ProducerThreadInit, StoredRange, TopicRecords } from "./producer-protocol";
+import type { ProducerReply, ProducerRequest, ProducerThreadInit, StoredRange, ThreadWarning, TopicRecords } from "./producer-protocol";
 
 /**
  * Structured clone copies the whole ArrayBuffer behind a view: bytes that
@@ -92,7 +92,8 @@ export class ProducerThread {
   private thread(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(join(__dirname, "producer-worker.js"), { workerData: this.init });
-    worker.on("message", (r: ProducerReply) => {
+    worker.on("message", (r: ProducerReply | ThreadWarning) => {
+      if ("warning" in r) return process.emitWarning(r.warning.message, { type: r.warning.name, code: r.warning.code });
       const waiter = this.waiting.get(r.id);
       this.waiting.delete(r.id);
       if (this.waiting.size === 0) worker.unref();

@@ -5,11 +5,15 @@ import { parentPort, workerData } from "node:worker_threads";
 import { Kafka, logLevel, type Message, type Producer } from "kafkajs";
 import { ChannelError } from "../errors";
 import { channelErrorOf } from "./kafka-errors";
-import type { ProducerReply, ProducerRequest, ProducerThreadInit, StoredRange } from "./producer-protocol";
+import type { ProducerReply, ProducerRequest, ProducerThreadInit, StoredRange, ThreadWarning } from "./producer-protocol";
 
 // The channel's idempotent producers on a thread of their own: kafkajs spends
 // tens of microseconds of CPU encoding each record (its headers above all),
 // which on the main thread is time taken from every call the platform serves.
+
+// Node's warnings here (a kafkajs deprecation, say) go to the main thread, which prints or logs them as its own.
+process.removeAllListeners("warning");
+process.on("warning", (w: Error & { code?: string }) => parentPort!.postMessage({ warning: { name: w.name, message: w.message, code: w.code } } satisfies ThreadWarning));
 
 const { client, lanes: laneCount = 1 } = workerData as ProducerThreadInit;
 const kafka = new Kafka({ ...client, logLevel: logLevel.NOTHING });
