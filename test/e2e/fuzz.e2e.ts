@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, toBinary, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { CatalogService, CompatibilityPolicy, Health, HealthCheckResponse_ServingStatus, IngestService, SubscribeService } from "@meshstream/proto";
+import { CatalogService, CompatibilityPolicy, EventTypeSchema, Health, HealthCheckResponse_ServingStatus, IngestService, SubscribeService } from "@meshstream/proto";
 import fc from "fast-check";
 import { methodPath, TestClient } from "../harness/grpc-client";
 import { startInProcessPlatform, type InProcessPlatform } from "../harness/in-process-platform";
@@ -126,6 +126,23 @@ describe("fuzzing every RPC over a real socket", () => {
 
   it("knows a valid request for every method", () => {
     expect(methods.map((m) => `${m.parent.name}/${m.name}`).sort()).toEqual(Object.keys(seeds).sort());
+  });
+
+  it("stores only the fields it knows of an event type a newer client registers, and lists it like any other", async () => {
+    // Field 101 of EventType, unknown here: what a client built from a newer proto may send. Stored
+    // along with the rest, it once made every later ListEventTypes and SearchEventTypes fail (INTERNAL).
+    const eventType = Buffer.concat([Buffer.from(toBinary(EventTypeSchema, create(EventTypeSchema, { type: "fuzz.newer", dataProduct: "people", definition: "#T" }))), Buffer.from("a80601", "hex")]);
+    const request = Buffer.concat([Buffer.from([0x0a, eventType.length]), eventType]);
+    expect(await callRaw(raw, CatalogService.method.registerEventType, [request])).toEqual({ code: Code.OK, details: "" });
+    for (const [method, body] of [
+      [CatalogService.method.listEventTypes, {}],
+      [CatalogService.method.searchEventTypes, { query: "fuzz.newer" }],
+    ] as const) {
+      expect(await callRaw(raw, method, [Buffer.from(toBinary(method.input, create(method.input, body)))])).toEqual({ code: Code.OK, details: "" });
+    }
+    const { eventType: got } = await client.unary(CatalogService.method.getEventType, { type: "fuzz.newer" });
+    expect(got).toMatchObject({ type: "fuzz.newer", dataProduct: "people", definition: "#T" });
+    expect(got!.$unknown).toBeUndefined();
   });
 
   it.each(methods.map((m) => [`${m.parent.name}/${m.name}`, m] as const))("%s answers random and mutated requests with a defined code", async (name, method) => {

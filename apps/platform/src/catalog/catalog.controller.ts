@@ -15,7 +15,16 @@ const policyOf = (p: PolicyProto): CompatibilityPolicy =>
 const time = (iso: string) => timestampFromDate(new Date(iso));
 const access = (a: DataProductAccess | AccessProto) => ({ owners: [...a.owners], producers: [...a.producers], consumers: [...a.consumers] });
 const product = (p: DataProduct) => ({ ...p, createTime: time(p.createTime), access: p.access && access(p.access) });
-const eventType = (t: EventType) => ({ ...t, compatibility: PolicyProto[t.compatibility], createTime: time(t.createTime) });
+const eventType = (t: EventType) => ({
+  type: t.type,
+  dataProduct: t.dataProduct,
+  description: t.description,
+  compatibility: PolicyProto[t.compatibility],
+  definition: t.definition,
+  latestVersion: t.latestVersion,
+  createTime: time(t.createTime),
+  deadLetter: t.deadLetter ?? false,
+});
 const schemaVersion = (v: SchemaVersion) => ({ ...v, createTime: time(v.createTime) });
 // protobuf-es gives google.protobuf.Struct fields as plain JSON objects.
 const struct = (doc: unknown) => doc as JsonObject;
@@ -54,10 +63,10 @@ export class CatalogController implements ServiceImpl<typeof CatalogService> {
     return { dataProducts: page.items.map(product), nextPageToken: page.nextPageToken };
   }
 
-  async registerEventType(req: { eventType?: { type: string; dataProduct: string; description: string; compatibility: PolicyProto; definition: string } }, ctx: CallContext) {
+  async registerEventType(req: { eventType?: { type: string; dataProduct: string; description: string; compatibility: PolicyProto; definition: string; deadLetter: boolean } }, ctx: CallContext) {
     const t = req.eventType;
     if (!t) throw new CallError("invalid_argument", "event_type is required", [{ field: "event_type", description: "required" }]);
-    return { eventType: eventType(await this.access.change(ctx, t.dataProduct, () => this.catalog.registerEventType({ ...t, compatibility: policyOf(t.compatibility) }))) };
+    return { eventType: eventType(await this.access.change(ctx, t.dataProduct, () => this.catalog.registerEventType({ type: t.type, dataProduct: t.dataProduct, description: t.description, compatibility: policyOf(t.compatibility), definition: t.definition, deadLetter: t.deadLetter }))) };
   }
 
   async getEventType(req: { type: string }) {
