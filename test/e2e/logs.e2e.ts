@@ -31,7 +31,10 @@ describe("what the platform logs", () => {
     writeFileSync(
       warner,
       `const { isMainThread, workerData } = require("node:worker_threads");
-if (isMainThread) process.on("SIGUSR2", () => process.emitWarning("a warning the test asked for", { type: "TestWarning", code: "MESHSTREAM_TEST" }));
+if (isMainThread) process.on("SIGUSR2", () => {
+  process.emitWarning("a warning the test asked for", { type: "TestWarning", code: "MESHSTREAM_TEST" });
+  process.emitWarning("a warning --disable-warning silences", { type: "TestWarning", code: "MESHSTREAM_SILENCED" });
+});
 else setTimeout(() => process.emitWarning(workerData && "lanes" in workerData ? "producer thread" : workerData && "module" in workerData ? "CUE engine" : "another thread", { type: "TestWarning", code: "MESHSTREAM_TEST_THREAD" }), 200);
 `,
     );
@@ -41,7 +44,7 @@ else setTimeout(() => process.emitWarning(workerData && "lanes" in workerData ? 
       MESHSTREAM_CHANNEL: "kafka",
       MESHSTREAM_KAFKA_BROKERS: toolPath("KAFKA_BROKERS"),
       MESHSTREAM_KAFKA_TOPIC_PREFIX: `logs-${randomUUID().slice(0, 8)}.`,
-      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${warner}`.trim(),
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${warner} --disable-warning=MESHSTREAM_SILENCED`.trim(),
     });
   });
   afterAll(async () => {
@@ -74,12 +77,16 @@ else setTimeout(() => process.emitWarning(workerData && "lanes" in workerData ? 
     await waitFor(() => lines().some((l) => l.message.code === "MESHSTREAM_TEST"), "the warning's line");
     expect(lines().find((l) => l.message.code === "MESHSTREAM_TEST")).toMatchObject({ level: "warn", message: { msg: "node warning", name: "TestWarning", warning: "a warning the test asked for" } });
     expect(platform.logs.filter((l) => l.includes("TestWarning") && !l.startsWith("{"))).toEqual([]);
+    // What --disable-warning silences stays silent, as Node's own printing would keep it.
+    expect(platform.logs.filter((l) => l.includes("MESHSTREAM_SILENCED"))).toEqual([]);
   });
 
   it("writes the worker threads' warnings there too, through the main thread", async () => {
     const fromThreads = () => new Set(lines().flatMap((l) => (l.message.code === "MESHSTREAM_TEST_THREAD" ? [l.message.warning] : [])));
     await waitFor(() => fromThreads().has("producer thread") && fromThreads().has("CUE engine"), "warnings from the producer thread and a CUE engine worker");
     expect(lines().find((l) => l.message.code === "MESHSTREAM_TEST_THREAD")).toMatchObject({ level: "warn", message: { msg: "node warning", name: "TestWarning" } });
+    // The CUE engine's threads silence WASI's ExperimentalWarning (--disable-warning): it stays silent here too.
+    expect(platform.logs.filter((l) => l.includes("ExperimentalWarning"))).toEqual([]);
     expect(platform.logs.filter((l) => l.includes("TestWarning") && !l.startsWith("{"))).toEqual([]);
   });
 

@@ -3,9 +3,14 @@ import type { DefinitionRef, WorkerInit, WorkerRequest, WorkerResponse, WorkerWa
 import type { EngineReply } from "./types";
 import { WasmInstance } from "./wasm-instance";
 
-// Node's warnings here go to the main thread, which prints or logs them as its own.
+// Node's warnings here go to the main thread, which prints or logs them as its own; those this
+// thread's --disable-warning flags silence (WASI's ExperimentalWarning) stay silent, as Node's own
+// printing would keep them.
+const silenced = process.execArgv.flatMap((a) => (a.startsWith("--disable-warning=") ? [a.slice("--disable-warning=".length)] : []));
 process.removeAllListeners("warning");
-process.on("warning", (w: Error & { code?: string }) => parentPort!.postMessage({ warning: { name: w.name, message: w.message, code: w.code } } satisfies WorkerWarning));
+process.on("warning", (w: Error & { code?: string }) => {
+  if (!silenced.includes(w.name) && !silenced.includes(w.code ?? "")) parentPort!.postMessage({ warning: { name: w.name, message: w.message, code: w.code } } satisfies WorkerWarning);
+});
 
 // One engine per worker thread; requests are handled one at a time, in order.
 async function main(): Promise<void> {
