@@ -180,10 +180,7 @@ export class Catalog {
     }
     this.getDataProduct(input.dataProduct);
     // latestVersion is derived from the versions (see withLatest): the type entry is written once.
-    // Its fields one by one: whatever else the caller's object carries (a decoded message's unknown
-    // fields, say) is not the catalog's to store.
-    const { type, dataProduct, description, compatibility, definition, deadLetter } = input;
-    const eventType: EventType = { type, dataProduct, description, compatibility, definition, ...(deadLetter !== undefined ? { deadLetter } : {}), latestVersion: 0, createTime: new Date().toISOString() };
+    const eventType: EventType = { ...input, latestVersion: 0, createTime: new Date().toISOString() };
     if (this.store.getEventType(input.type) || !(await this.store.createEventType(eventType))) {
       throw new CatalogError("already_exists", `event type ${input.type} already exists`);
     }

@@ -15,6 +15,8 @@ const policyOf = (p: PolicyProto): CompatibilityPolicy =>
 const time = (iso: string) => timestampFromDate(new Date(iso));
 const access = (a: DataProductAccess | AccessProto) => ({ owners: [...a.owners], producers: [...a.producers], consumers: [...a.consumers] });
 const product = (p: DataProduct) => ({ ...p, createTime: time(p.createTime), access: p.access && access(p.access) });
+// Field by field: event types stored before registerEventType translated its message field by field
+// carry the decoded message's own properties ($typeName, $unknown), which would fail the answer's encoding.
 const eventType = (t: EventType) => ({
   type: t.type,
   dataProduct: t.dataProduct,
